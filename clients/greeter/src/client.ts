@@ -1,0 +1,85 @@
+import { type ChannelCredentials, type ChannelOptions, credentials, type Metadata } from '@grpc/grpc-js';
+import { type CallOptions, cancelOnAbort, toGrpcCall } from '@repo/client-kit';
+import { GreeterClient as GeneratedClient } from '@repo/proto';
+
+export const DEFAULT_TARGET = 'localhost:50051';
+
+export interface GreeterClientOptions {
+  /** A gRPC target: `host:port` or `dns:///host:port` (all addresses, round-robin). */
+  target?: string;
+  /** Insecure by default. */
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options, over ours. */
+  channelOptions?: ChannelOptions;
+}
+
+export interface Greeting {
+  /** `Hello <name>`. */
+  message: string;
+  /** The greeter instance that answered (`hostname/pid`, its `x-served-by` header). */
+  servedBy: string;
+}
+
+/**
+ * Spread calls over every address the target resolves to (Greeter replicas behind one DNS
+ * name), and retry a call that could not reach a replica: SayHello is idempotent, and
+ * UNAVAILABLE means it did not run. No other code is retried.
+ */
+const SERVICE_CONFIG = {
+  loadBalancingConfig: [{ round_robin: {} }],
+  methodConfig: [
+    {
+      name: [{ service: 'helloworld.Greeter' }],
+      retryPolicy: {
+        maxAttempts: 3,
+        initialBackoff: '0.05s',
+        maxBackoff: '0.5s',
+        backoffMultiplier: 2,
+        retryableStatusCodes: ['UNAVAILABLE'],
+      },
+    },
+  ],
+};
+
+/** A helloworld.Greeter client with promises, deadlines and AbortSignal cancellation. */
+export class Greeter {
+  readonly target: string;
+  private readonly client: GeneratedClient;
+
+  constructor(options: GreeterClientOptions = {}) {
+    this.target = options.target ?? DEFAULT_TARGET;
+    this.client = new GeneratedClient(this.target, options.credentials ?? credentials.createInsecure(), {
+      'grpc.service_config': JSON.stringify(SERVICE_CONFIG),
+      ...options.channelOptions,
+    });
+  }
+
+  /**
+   * Calls SayHello. Rejects with the call's error (a grpc-js ServiceError: `code`, `details`):
+   * INVALID_ARGUMENT for an empty, too long or invalid name, UNAVAILABLE when no greeter can be
+   * reached, DEADLINE_EXCEEDED, CANCELLED when `options.signal` aborts.
+   */
+  sayHello(name: string, options?: CallOptions): Promise<Greeting> {
+    const { metadata, callOptions } = toGrpcCall(options);
+    return new Promise((resolve, reject) => {
+      let servedBy = '';
+      const call = this.client.sayHello({ name }, metadata, callOptions, (err, reply) => {
+        if (err) reject(err);
+        else resolve({ message: reply.message, servedBy });
+      });
+      call.once('metadata', (headers: Metadata) => {
+        servedBy = String(headers.get('x-served-by')[0] ?? '');
+      });
+      cancelOnAbort(call, options?.signal);
+    });
+  }
+
+  /** Closes the channel; calls in flight fail with CANCELLED or UNAVAILABLE. */
+  close(): void {
+    this.client.close();
+  }
+}
+
+export function createGreeterClient(options?: GreeterClientOptions): Greeter {
+  return new Greeter(options);
+}

@@ -1,0 +1,7 @@
+export {
+  createGreeterClient,
+  DEFAULT_TARGET,
+  Greeter,
+  type GreeterClientOptions,
+  type Greeting,
+} from './client';

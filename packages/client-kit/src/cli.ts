@@ -1,0 +1,61 @@
+import { describeError } from './errors';
+
+/** A mistake in the command line: printed with a hint to run --help, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Runs a CLI's main function: on failure prints one line to stderr (`greeter: UNAVAILABLE: ...`)
+ * and exits 1 (2 for a usage error); on success exits 0 once the output has been flushed.
+ */
+export function runCli(program: string, main: (argv: string[]) => Promise<void>): void {
+  main(process.argv.slice(2)).then(
+    () => {
+      process.exitCode = 0;
+    },
+    (err: unknown) => {
+      if (err instanceof UsageError) {
+        process.stderr.write(`${program}: ${err.message}\nRun '${program} --help' for usage.\n`);
+        process.exitCode = 2;
+      } else {
+        process.stderr.write(`${program}: ${describeError(err)}\n`);
+        process.exitCode = 1;
+      }
+    },
+  );
+}
+
+/** Parses a non-negative integer flag value, or throws a UsageError naming the flag. */
+export function parseCount(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed))
+    throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`);
+  return parsed;
+}
+
+/** Flags every CLI here takes, in `util.parseArgs` form. */
+export const COMMON_FLAGS = {
+  target: { type: 'string', short: 't' },
+  'timeout-ms': { type: 'string' },
+  'request-id': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const COMMON_HELP = `  -t, --target <target>    server address: host:port or dns:///host:port
+      --timeout-ms <ms>     deadline of each call (default 10000)
+      --request-id <id>     x-request-id to send (default: the server makes one)
+      --json                print one JSON object per result
+  -h, --help               show this help`;
+
+/** The CallOptions the common flags describe. */
+export function commonCallOptions(values: { 'timeout-ms'?: string; 'request-id'?: string }): {
+  timeoutMs: number;
+  requestId?: string;
+} {
+  const timeoutMs = parseCount('timeout-ms', values['timeout-ms'], 10_000);
+  const requestId = values['request-id'];
+  return requestId === undefined ? { timeoutMs } : { timeoutMs, requestId };
+}

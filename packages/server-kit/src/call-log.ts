@@ -1,0 +1,68 @@
+import {
+  ResponderBuilder,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+  ServerListenerBuilder,
+  status,
+} from '@grpc/grpc-js';
+import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
+import { INSTANCE, type Logger } from './logger';
+
+/** Codes that mean the server failed, rather than the client or the network. */
+const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS, status.UNIMPLEMENTED]);
+
+/**
+ * A server interceptor that gives every call a request id (the client's `x-request-id`, or a new
+ * one), sends it back with `x-served-by` in the response headers, and logs one line when the
+ * call ends: request id, method, status code and duration. It sees every service on the server,
+ * health and reflection included.
+ */
+export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
+  return (methodDescriptor, call) => {
+    const started = performance.now();
+    let requestId = '';
+    let ended = false;
+    const log = (code: status, details: string) => {
+      if (ended) return;
+      ended = true;
+      const fields = {
+        requestId,
+        method: methodDescriptor.path,
+        code: status[code],
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        ...(code === status.OK ? {} : { details }),
+      };
+      if (code === status.OK) logger.info(fields, 'call');
+      else if (SERVER_FAULTS.has(code)) logger.error(fields, 'call');
+      else logger.warn(fields, 'call');
+    };
+    const listener = new ServerListenerBuilder()
+      .withOnReceiveMetadata((metadata, next) => {
+        requestId = ensureRequestId(metadata);
+        next(metadata);
+      })
+      .withOnCancel(() => {
+        // grpc-js ends a call whose deadline passed without going through sendStatus.
+        const deadline = call.getDeadline();
+        const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
+        log(
+          expired ? status.DEADLINE_EXCEEDED : status.CANCELLED,
+          expired ? 'Deadline exceeded' : 'Cancelled',
+        );
+      })
+      .build();
+    const responder = new ResponderBuilder()
+      .withStart((next) => next(listener))
+      .withSendMetadata((metadata, next) => {
+        metadata.set(REQUEST_ID_HEADER, requestId);
+        metadata.set(SERVED_BY_HEADER, INSTANCE);
+        next(metadata);
+      })
+      .withSendStatus((callStatus, next) => {
+        log(callStatus.code, callStatus.details);
+        next(callStatus);
+      })
+      .build();
+    return new ServerInterceptingCall(call, responder);
+  };
+}

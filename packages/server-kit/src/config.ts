@@ -1,0 +1,110 @@
+import { isIP } from 'node:net';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A configuration value that cannot be used; the message names the variable and the value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** What every server reads from its environment. */
+export interface ServerConfig {
+  /** Interface to listen on (HOST). */
+  host: string;
+  /** TCP port to listen on (PORT); 0 picks a free one. */
+  port: number;
+  /** pino level (LOG_LEVEL). */
+  logLevel: LogLevel;
+  /** How long in-flight calls may run after SIGTERM before they are cancelled (SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
+}
+
+export const SERVER_DEFAULTS = {
+  host: 'localhost',
+  logLevel: 'info',
+  shutdownGraceMs: 10_000,
+} as const;
+
+/** Reads HOST, PORT, LOG_LEVEL and SHUTDOWN_GRACE_MS; throws ConfigError naming a bad value. */
+export function readServerConfig(env: Env, defaults: { port: number }): ServerConfig {
+  return {
+    host: readHost(env, 'HOST', SERVER_DEFAULTS.host),
+    port: readInteger(env, 'PORT', { fallback: defaults.port, min: 0, max: 65_535 }),
+    logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, SERVER_DEFAULTS.logLevel),
+    shutdownGraceMs: readInteger(env, 'SHUTDOWN_GRACE_MS', {
+      fallback: SERVER_DEFAULTS.shutdownGraceMs,
+      min: 0,
+      max: 3_600_000,
+    }),
+  };
+}
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+export function readInteger(
+  env: Env,
+  name: string,
+  { fallback, min, max }: { fallback: number; min: number; max: number },
+): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** A host name or an IP address (IPv6 with or without brackets), returned in bind-ready form. */
+export function readHost(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const bare = unbracket(raw);
+  if (isIP(bare) === 6) return `[${bare}]`;
+  if (isHost(bare)) return bare;
+  throw new ConfigError(`${name} must be a host name or an IP address, got "${raw}"`);
+}
+
+/**
+ * A gRPC target: `host:port`, `[v6]:port`, or a URI that grpc-js resolves itself
+ * (`dns:///host:port`, `ipv4:`, `ipv6:`, `unix:`).
+ */
+export function readTarget(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(dns|ipv4|ipv6|unix|unix-abstract):/.test(raw)) return raw;
+  const match = /^(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/.exec(raw);
+  const host = match?.[1];
+  const port = Number(match?.[2]);
+  if (host === undefined || !isHost(unbracket(host)) || port < 1 || port > 65_535) {
+    throw new ConfigError(
+      `${name} must be host:port or a gRPC target URI such as dns:///host:port, got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+function isHost(bare: string): boolean {
+  return isIP(bare) !== 0 || HOSTNAME.test(bare);
+}

@@ -1,0 +1,24 @@
+export { messagesOf, REQUEST_ID_HEADER, requestIdOf, SERVED_BY_HEADER, signalOf } from './call-context';
+export {
+  ConfigError,
+  type Env,
+  LOG_LEVELS,
+  type LogLevel,
+  readChoice,
+  readHost,
+  readInteger,
+  readServerConfig,
+  readTarget,
+  type ServerConfig,
+} from './config';
+export { INTERNAL_DETAILS, invalidArgument, isServiceError, StatusError } from './errors';
+export { createLogger, INSTANCE, type Logger } from './logger';
+export { type RunOptions, runServer } from './main';
+export {
+  type CreateServerOptions,
+  createServer,
+  GrpcServer,
+  type ServiceRegistration,
+  serviceNameOf,
+} from './server';
+export { checkText, type TextRule } from './text';

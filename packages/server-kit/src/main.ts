@@ -1,0 +1,61 @@
+import type { ServerConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import type { GrpcServer } from './server';
+
+export interface RunOptions<C extends ServerConfig> {
+  /** Service name for the logs. */
+  name: string;
+  /** Parses the environment; throws ConfigError on a bad value. */
+  readConfig: () => C;
+  create: (config: C, logger: Logger) => GrpcServer;
+}
+
+/**
+ * The whole life of a service process: read the configuration (a bad value stops start-up
+ * with a message naming it, exit code 2), create the server, listen, and on SIGTERM/SIGINT shut
+ * down gracefully and exit 0. A second signal cancels everything at once.
+ */
+export async function runServer<C extends ServerConfig>({
+  name,
+  readConfig,
+  create,
+}: RunOptions<C>): Promise<void> {
+  let config: C;
+  try {
+    config = readConfig();
+  } catch (err: unknown) {
+    process.stderr.write(
+      `${name}: invalid configuration: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exit(2);
+  }
+  const logger = createLogger({ name, level: config.logLevel });
+  const server = create(config, logger);
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal, cancelling every call now');
+      server.forceShutdown();
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'signal received');
+    server.shutdown(config.shutdownGraceMs).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.fatal({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    await server.listen(config.host, config.port);
+  } catch (err: unknown) {
+    logger.fatal({ err }, 'cannot start');
+    process.exit(1);
+  }
+}

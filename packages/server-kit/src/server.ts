@@ -1,0 +1,136 @@
+import {
+  type ChannelOptions,
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { loadPackageDefinition } from '@repo/proto';
+import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
+import { createCallLogInterceptor } from './call-log';
+import { guardService, HandlerGauge } from './guard';
+import type { Logger } from './logger';
+
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
+
+export interface ServiceRegistration {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface CreateServerOptions {
+  services: ServiceRegistration[];
+  logger: Logger;
+  /** grpc-js server options (message size limits, keepalive, ...), over our defaults. */
+  serverOptions?: ChannelOptions;
+  /** Closed after the server has shut down: the service's own clients, pools, ... */
+  onClose?: () => void | Promise<void>;
+}
+
+/** The fully-qualified name of the service a definition belongs to (`helloworld.Greeter`). */
+export function serviceNameOf(definition: ServiceDefinition): string {
+  const [first] = Object.values(definition);
+  if (!first) throw new Error('a service definition needs at least one method');
+  return first.path.split('/')[1] ?? '';
+}
+
+/**
+ * A gRPC server with the given services, plus grpc.health.v1 and server reflection (v1 and
+ * v1alpha) for all of them, every call logged and every handler guarded. It does not bind:
+ * call `listen`, then `shutdown`.
+ */
+export class GrpcServer {
+  readonly server: Server;
+  readonly health: HealthImplementation;
+  readonly logger: Logger;
+  /** Handlers still doing work for their call. */
+  readonly handlers = new HandlerGauge();
+  readonly serviceNames: readonly string[];
+  private readonly onClose: (() => void | Promise<void>) | undefined;
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor({ services, logger, serverOptions, onClose }: CreateServerOptions) {
+    this.logger = logger;
+    this.onClose = onClose;
+    this.server = new Server({ ...serverOptions, interceptors: [createCallLogInterceptor(logger)] });
+    this.serviceNames = services.map(({ definition }) => serviceNameOf(definition));
+    for (const { definition, implementation } of services) {
+      this.server.addService(definition, guardService(definition, implementation, logger, this.handlers));
+    }
+    // Until bound, every service is NOT_SERVING; the overall status ('') follows them.
+    this.health = new HealthImplementation(this.statusMap('NOT_SERVING'));
+    this.health.addToServer(this.server);
+    // Reflection describes what this server serves, not every service in protos/.
+    const described = { ...loadPackageDefinition(), ...loadSync(healthProtoPath) };
+    new ReflectionService(described, { services: [...this.serviceNames, HEALTH_SERVICE] }).addToServer(
+      this.server,
+    );
+  }
+
+  /** Binds (without TLS), marks every service SERVING, and resolves with the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    const address = `${host}:${port}`;
+    const bound = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) =>
+        err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve(boundPort),
+      );
+    });
+    this.setStatus('SERVING');
+    this.logger.info({ host, port: bound, services: this.serviceNames }, 'serving');
+    return bound;
+  }
+
+  /**
+   * Graceful shutdown: NOT_SERVING at once, no new calls, in-flight calls get `graceMs` to
+   * finish, then whatever is left (an open health Watch, a long stream) is cancelled. Safe to
+   * call more than once; every call returns the same promise.
+   */
+  shutdown(graceMs: number): Promise<void> {
+    this.shutdownPromise ??= this.drain(graceMs);
+    return this.shutdownPromise;
+  }
+
+  /** Cancels every call and closes at once (a second Ctrl-C). */
+  forceShutdown(): void {
+    this.setStatus('NOT_SERVING');
+    this.server.forceShutdown();
+  }
+
+  private async drain(graceMs: number): Promise<void> {
+    const started = Date.now();
+    this.setStatus('NOT_SERVING');
+    this.logger.info({ graceMs, runningHandlers: this.handlers.running }, 'shutting down');
+    const graceful = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!graceful) {
+      this.logger.warn(
+        { graceMs, runningHandlers: this.handlers.running },
+        'grace period over, cancelling calls',
+      );
+      this.server.forceShutdown();
+    }
+    await this.onClose?.();
+    this.logger.info({ graceful, durationMs: Date.now() - started }, 'shut down');
+  }
+
+  private setStatus(status: ServingStatus): void {
+    for (const [service, serving] of Object.entries(this.statusMap(status))) {
+      this.health.setStatus(service, serving);
+    }
+  }
+
+  private statusMap(status: ServingStatus): Record<string, ServingStatus> {
+    return Object.fromEntries(['', ...this.serviceNames].map((name) => [name, status]));
+  }
+}
+
+export function createServer(options: CreateServerOptions): GrpcServer {
+  return new GrpcServer(options);
+}

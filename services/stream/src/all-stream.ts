@@ -1,0 +1,62 @@
+import { once } from 'node:events';
+import { type ServerDuplexStream, status } from '@grpc/grpc-js';
+import { isCallError } from '@repo/client-kit';
+import type { Greeter } from '@repo/greeter-client';
+import type { AllStreamRequest, AllStreamResponse } from '@repo/proto';
+import { messagesOf, requestIdOf, StatusError, signalOf } from '@repo/server-kit';
+
+/** Deadline of a Greeter call when the AllStream call itself has none (or a later one). */
+export const GREETER_TIMEOUT_MS = 5_000;
+
+/**
+ * Maps a failed Greeter call to the status the AllStream client gets. The Greeter's own
+ * INVALID_ARGUMENT is the client's fault and is passed on; its unavailability is named; any
+ * other failure is ours, and is not described to the client.
+ */
+export function greeterErrorToStatus(err: unknown, greeterTarget: string, position: number): unknown {
+  if (!isCallError(err)) return err;
+  switch (err.code) {
+    case status.INVALID_ARGUMENT:
+      return new StatusError(status.INVALID_ARGUMENT, `message ${position}: ${err.details}`);
+    case status.UNAVAILABLE:
+      return new StatusError(status.UNAVAILABLE, `greeter unavailable at ${greeterTarget}: ${err.details}`);
+    case status.DEADLINE_EXCEEDED:
+      return new StatusError(status.DEADLINE_EXCEEDED, `greeter at ${greeterTarget} did not answer in time`);
+    default:
+      return err;
+  }
+}
+
+/**
+ * Answers every message, in order, with the Greeter's greeting for its name. Each Greeter call
+ * is a child of this call (`parent`): it inherits the earlier deadline and is cancelled with it,
+ * and it carries this call's request id. The next message is read only once the previous answer
+ * is written, so a slow client slows the Greeter traffic rather than filling our memory.
+ */
+export function createAllStream(greeter: Greeter) {
+  return async function allStream(
+    call: ServerDuplexStream<AllStreamRequest, AllStreamResponse>,
+  ): Promise<void> {
+    const signal = signalOf(call);
+    const requestId = requestIdOf(call);
+    let position = 0;
+    try {
+      for await (const { name } of messagesOf(call)) {
+        position++;
+        const greeting = await greeter
+          .sayHello(name, { parent: call, timeoutMs: GREETER_TIMEOUT_MS, requestId })
+          .catch((err: unknown) => {
+            throw greeterErrorToStatus(err, greeter.target, position);
+          });
+        if (signal.aborted) return;
+        if (!call.write({ message: greeting.message, servedBy: greeting.servedBy })) {
+          await once(call, 'drain', { signal });
+        }
+      }
+    } catch (err: unknown) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    call.end();
+  };
+}

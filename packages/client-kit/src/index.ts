@@ -1,4 +1,5 @@
 export { type CallOptions, cancelOnAbort, toGrpcCall } from './call-options';
 export { COMMON_FLAGS, COMMON_HELP, commonCallOptions, parseCount, runCli, UsageError } from './cli';
 export { type CallError, describeError, isCallError } from './errors';
+export { HealthClient, type ServingStatus, waitForServing } from './health';
 export { type Source, writeAll } from './streams';

@@ -1,0 +1,116 @@
+import {
+  type ChannelCredentials,
+  type Client,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  credentials,
+  type CallOptions as GrpcCallOptions,
+  type Metadata,
+  makeGenericClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import { type CallOptions, cancelOnAbort, toGrpcCall } from './call-options';
+
+/** grpc.health.v1 serving statuses, as their enum names. */
+export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+
+interface HealthReply {
+  status: ServingStatus;
+}
+
+/** The calls of grpc.health.v1.Health we make, typed (the package ships no client types). */
+interface HealthStub extends Client {
+  check(
+    request: { service: string },
+    metadata: Metadata,
+    options: Partial<GrpcCallOptions>,
+    callback: (err: ServiceError | null, reply?: HealthReply) => void,
+  ): ClientUnaryCall;
+  watch(
+    request: { service: string },
+    metadata: Metadata,
+    options: Partial<GrpcCallOptions>,
+  ): ClientReadableStream<HealthReply>;
+}
+
+const HealthStub = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
+  target: string,
+  creds: ChannelCredentials,
+) => HealthStub;
+
+/** A grpc.health.v1.Health client: what orchestrators and probes ask a server. */
+export class HealthClient {
+  private readonly stub: HealthStub;
+
+  constructor(readonly target: string) {
+    this.stub = new HealthStub(target, credentials.createInsecure());
+  }
+
+  /**
+   * Check: the serving status of `service` ('' for the whole server). Rejects with NOT_FOUND
+   * for a service the server does not know, UNAVAILABLE when it cannot be reached.
+   */
+  check(service = '', options?: CallOptions): Promise<ServingStatus> {
+    const { metadata, callOptions } = toGrpcCall(options);
+    return new Promise((resolve, reject) => {
+      const call = this.stub.check({ service }, metadata, callOptions, (err, reply) =>
+        err ? reject(err) : resolve(reply?.status ?? 'UNKNOWN'),
+      );
+      cancelOnAbort(call, options?.signal);
+    });
+  }
+
+  /** Watch: every status change of `service`, starting with the current one. */
+  async *watch(service = '', options?: CallOptions): AsyncGenerator<ServingStatus> {
+    const { metadata, callOptions } = toGrpcCall(options);
+    const call = this.stub.watch({ service }, metadata, callOptions);
+    const detach = cancelOnAbort(call, options?.signal);
+    let finished = false;
+    try {
+      for await (const reply of call as AsyncIterable<HealthReply>) yield reply.status;
+      finished = true;
+    } finally {
+      detach();
+      if (!finished) call.cancel();
+    }
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+}
+
+/**
+ * Polls Check until `service` is SERVING; rejects with the last error or status after
+ * `timeoutMs`. For start-up ordering: wait for a server before calling it.
+ */
+export async function waitForServing(
+  target: string,
+  {
+    service = '',
+    timeoutMs = 10_000,
+    intervalMs = 100,
+  }: { service?: string; timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
+  const health = new HealthClient(target);
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        last = await health.check(service, {
+          timeoutMs: Math.max(1, Math.min(1_000, deadline - Date.now())),
+        });
+        if (last === 'SERVING') return;
+      } catch (err: unknown) {
+        last = err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  } finally {
+    health.close();
+  }
+  const why = last instanceof Error ? last.message : `status ${String(last)}`;
+  throw new Error(`${target} was not SERVING within ${timeoutMs} ms (${why})`);
+}

@@ -1,0 +1,29 @@
+/** A service the stack runs: where its entry point is, and how to configure it. */
+export interface StackService {
+  name: string;
+  /** The built entry point (`dist/main.js`) of the service package. */
+  entry: string;
+  /** The port it listens on unless told otherwise (0: any free port). */
+  defaultPort: number;
+  /** Environment for the process, given the addresses of the services started before it. */
+  env(addresses: ReadonlyMap<string, string>): Record<string, string>;
+}
+
+/**
+ * The services of the stack, in start-up order: each one starts once those before it are
+ * SERVING. A new service is added here (and its package to this package's dependencies).
+ */
+export const SERVICES: readonly StackService[] = [
+  {
+    name: 'greeter',
+    entry: require.resolve('@repo/greeter/dist/main.js'),
+    defaultPort: 50051,
+    env: () => ({}),
+  },
+  {
+    name: 'stream',
+    entry: require.resolve('@repo/stream/dist/main.js'),
+    defaultPort: 50052,
+    env: (addresses) => ({ GREETER_ADDR: addresses.get('greeter') ?? '' }),
+  },
+];

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { runNode } from './run';
+
+const STACK = join(__dirname, '..', 'dist', 'main.js');
+
+describe('pnpm demo', () => {
+  it('starts both services, shows every call kind, stops them cleanly and exits 0', async () => {
+    const { code, stdout, stderr } = await runNode(STACK, ['demo'], { GREETER_PORT: '0', STREAM_PORT: '0' });
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Serving: greeter at localhost:\d+, stream at localhost:\d+/);
+    expect(stdout).toMatch(
+      /▶ unary: helloworld\.Greeter\/SayHello\n {2}Hello world {2}\(served by .+\/\d+\)\n {2}✓ ok/,
+    );
+    expect(stdout).toMatch(
+      /▶ server streaming: .*GetStream\n {2}#1 tick\n {2}#2 tick\n {2}#3 tick\n {2}✓ ok/,
+    );
+    expect(stdout).toMatch(
+      /▶ client streaming: .*PutStream\n {2}the server received 5 messages, 26 bytes: alpha, beta, gamma, …, epsilon\n {2}✓ ok/,
+    );
+    expect(stdout).toMatch(
+      /▶ bidirectional, stream -> greeter: .*AllStream\n {2}Hello Ada {2}\(from greeter .+\)\n {2}Hello Grace .*\n {2}Hello Linus .*\n {2}✓ ok/,
+    );
+    expect(stdout).toContain('Stopped: stream exited 0, greeter exited 0');
+    expect(stdout).toContain('✓ every call kind worked');
+  });
+
+  it('exits 1 and says why when a service cannot start', async () => {
+    const { code, stderr } = await runNode(STACK, ['demo'], {
+      GREETER_PORT: '0',
+      STREAM_PORT: '0',
+      LOG_LEVEL: 'loud',
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('stack: greeter exited (2) before serving');
+  });
+
+  it('exits 2 with its usage for an unknown mode', async () => {
+    const { code, stderr } = await runNode(STACK, ['dance']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: stack start | demo');
+  });
+});

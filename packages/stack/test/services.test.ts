@@ -1,0 +1,50 @@
+import { loadPackageDefinition } from '@repo/proto';
+import { ReflectionClient } from '@repo/test-kit';
+import { type RunningService, startServices, stopServices } from '../src/processes';
+import { SERVICES } from '../src/services';
+
+/** The services declared in protos/: proto-loader's entries whose members are methods. */
+function declaredServices(): string[] {
+  return Object.entries(loadPackageDefinition())
+    .filter(([, definition]) => Object.values(definition).some((member) => typeof member?.path === 'string'))
+    .map(([name]) => name)
+    .sort();
+}
+
+describe('the stack', () => {
+  let running: RunningService[];
+
+  beforeAll(async () => {
+    running = await startServices(SERVICES, {
+      ports: new Map(SERVICES.map(({ name }) => [name, 0])),
+      onLine: () => {},
+    });
+  });
+
+  afterAll(async () => {
+    await stopServices(running);
+  });
+
+  // The guard for "adding a service" (README): a service declared in protos/ but not built,
+  // served and listed in SERVICES fails here.
+  it('serves every service declared in protos/, each from one process, with health and reflection', async () => {
+    const served: string[] = [];
+    for (const { address } of running) {
+      const reflection = new ReflectionClient(address);
+      try {
+        const listed = await reflection.listServices();
+        expect(listed).toContain('grpc.health.v1.Health');
+        served.push(...listed.filter((name) => name !== 'grpc.health.v1.Health'));
+      } finally {
+        reflection.close();
+      }
+    }
+    expect(served.sort()).toEqual(declaredServices());
+  });
+
+  it('stops every service with exit code 0', async () => {
+    const codes = await stopServices(running);
+
+    expect([...codes.values()]).toEqual(SERVICES.map(() => 0));
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  Metadata,
   ResponderBuilder,
   ServerInterceptingCall,
   type ServerInterceptor,
@@ -21,6 +22,7 @@ export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
   return (methodDescriptor, call) => {
     const started = performance.now();
     let requestId = '';
+    let headersSent = false;
     let ended = false;
     const log = (code: status, details: string) => {
       if (ended) return;
@@ -54,13 +56,23 @@ export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
     const responder = new ResponderBuilder()
       .withStart((next) => next(listener))
       .withSendMetadata((metadata, next) => {
+        headersSent = true;
         metadata.set(REQUEST_ID_HEADER, requestId);
         metadata.set(SERVED_BY_HEADER, INSTANCE);
         next(metadata);
       })
       .withSendStatus((callStatus, next) => {
         log(callStatus.code, callStatus.details);
-        next(callStatus);
+        if (headersSent) {
+          next(callStatus);
+          return;
+        }
+        // A call that fails before sending anything gets a trailers-only response: without this,
+        // its client would not learn the request id under which the failure was logged.
+        const metadata = callStatus.metadata?.clone() ?? new Metadata();
+        metadata.set(REQUEST_ID_HEADER, requestId);
+        metadata.set(SERVED_BY_HEADER, INSTANCE);
+        next({ ...callStatus, metadata });
       })
       .build();
     return new ServerInterceptingCall(call, responder);

@@ -1,4 +1,4 @@
 export { type LogLine, LogSink } from './logs';
 export { type ServiceProcess, spawnService } from './processes';
 export { ReflectionClient } from './reflection';
-export { listenLocal, type Running } from './servers';
+export { type Listenable, listenLocal, type Running } from './servers';

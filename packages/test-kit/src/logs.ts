@@ -1,16 +1,16 @@
-import { Writable } from 'node:stream';
-
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
 
-/** A pino destination that keeps every line, parsed, for assertions. */
-export class LogSink extends Writable {
+/**
+ * A pino destination (anything with `write(string)`) that keeps every line, parsed, the moment
+ * pino writes it: a line logged before a status went out is there when the client sees it.
+ */
+export class LogSink {
   readonly lines: LogLine[] = [];
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) {
+  write(text: string): void {
+    for (const line of text.split('\n')) {
       if (line.trim() !== '') this.lines.push(JSON.parse(line) as LogLine);
     }
-    callback();
   }
 
   /** The lines with this `msg`, optionally narrowed by a predicate. */

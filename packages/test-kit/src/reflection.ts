@@ -11,32 +11,30 @@ interface ReflectionResponse {
   errorResponse?: { errorCode: number; errorMessage: string };
 }
 
-/** The reflection protos that @grpc/reflection ships. */
+interface ReflectionStub {
+  ServerReflectionInfo(options: { deadline: Date }): NodeJS.ReadWriteStream & { end(): void };
+  close(): void;
+}
+
 function reflectionProto(version: ReflectionVersion): string {
   const root = dirname(require.resolve('@grpc/reflection/package.json'));
   return join(root, 'build', 'proto', 'grpc', 'reflection', version, 'reflection.proto');
 }
 
-/**
- * A minimal server reflection client, as grpcurl uses it: one ServerReflectionInfo stream per
- * question. For tests of what a server describes about itself.
- */
+/** A minimal server reflection client, as grpcurl uses it: one stream per question. */
 export class ReflectionClient {
-  private readonly stub: {
-    ServerReflectionInfo(): NodeJS.ReadWriteStream & { end(): void; cancel(): void };
-    close(): void;
-  };
+  private readonly stub: ReflectionStub;
 
   constructor(target: string, version: ReflectionVersion = 'v1') {
-    const definition = loadPackageDefinition(loadSync(reflectionProto(version), { keepCase: false }));
+    const definition = loadPackageDefinition(loadSync(reflectionProto(version)));
     const reflection = (
       definition.grpc as Record<string, Record<string, Record<string, new (...args: unknown[]) => unknown>>>
     ).reflection?.[version]?.ServerReflection;
     if (!reflection) throw new Error(`no ServerReflection in the ${version} proto`);
-    this.stub = new reflection(target, credentials.createInsecure()) as ReflectionClient['stub'];
+    this.stub = new reflection(target, credentials.createInsecure()) as ReflectionStub;
   }
 
-  /** The fully-qualified names of the services the server lists. */
+  /** The fully-qualified names of the services the server lists, sorted. */
   async listServices(): Promise<string[]> {
     const response = await this.ask({ listServices: '' });
     return (response.listServicesResponse?.service ?? []).map(({ name }) => name).sort();
@@ -45,7 +43,9 @@ export class ReflectionClient {
   /** The descriptors of the file that defines `symbol` and of its dependencies. */
   async fileContainingSymbol(symbol: string): Promise<IFileDescriptorProto[]> {
     const response = await this.ask({ fileContainingSymbol: symbol });
-    if (response.errorResponse) throw new Error(response.errorResponse.errorMessage);
+    if (response.errorResponse) {
+      throw new Error(`${response.errorResponse.errorCode}: ${response.errorResponse.errorMessage}`);
+    }
     return (response.fileDescriptorResponse?.fileDescriptorProto ?? []).map(
       (bytes) => FileDescriptorProto.decode(bytes) as IFileDescriptorProto,
     );
@@ -57,12 +57,13 @@ export class ReflectionClient {
 
   private ask(request: Record<string, string>): Promise<ReflectionResponse> {
     return new Promise((resolve, reject) => {
-      const call = this.stub.ServerReflectionInfo();
+      const call = this.stub.ServerReflectionInfo({ deadline: new Date(Date.now() + 5_000) });
       call.once('data', (response: ReflectionResponse) => {
         resolve(response);
         call.end();
       });
-      call.once('error', reject);
+      // 'on', not 'once': an error after the answer must not go unhandled.
+      call.on('error', reject);
       call.write(request as never);
     });
   }

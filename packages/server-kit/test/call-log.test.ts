@@ -1,0 +1,149 @@
+import { hostname } from 'node:os';
+import { status } from '@grpc/grpc-js';
+import { HealthClient } from '@repo/client-kit';
+import { GreeterService } from '@repo/proto';
+import { INSTANCE } from '../src';
+import { createGreeterClient, type Greeter, sayHello } from './support/calls';
+import { startServer, type TestServer } from './support/servers';
+import { createTestGreeter } from './support/test-services';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const SAY_HELLO = '/helloworld.Greeter/SayHello';
+
+let running: TestServer;
+let greeter: Greeter;
+
+beforeEach(async () => {
+  running = await startServer([{ definition: GreeterService, implementation: createTestGreeter() }]);
+  greeter = createGreeterClient(running.target);
+});
+
+afterEach(async () => {
+  greeter.close();
+  await running.server.shutdown(1_000);
+});
+
+function callLines() {
+  return running.logs.find('call');
+}
+
+describe('the call log', () => {
+  it('logs one line for a call, with the request id the client sent', async () => {
+    await sayHello(greeter, 'Ada', { requestId: 'req-ada-1' });
+
+    expect(callLines()).toHaveLength(1);
+    const [line] = callLines();
+    expect(line).toEqual(
+      expect.objectContaining({
+        level: 'info',
+        requestId: 'req-ada-1',
+        method: SAY_HELLO,
+        code: 'OK',
+        instance: INSTANCE,
+      }),
+    );
+    expect(line).not.toHaveProperty('details');
+    expect(typeof line?.durationMs).toBe('number');
+    expect(line?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(line?.durationMs).toBeLessThan(5_000);
+  });
+
+  it('logs a generated UUID as the request id when the client sent none', async () => {
+    const { headers } = await sayHello(greeter, 'Ada');
+
+    const [line] = callLines();
+    expect(line?.requestId).toEqual(expect.stringMatching(UUID));
+    expect(headers?.get('x-request-id')).toEqual([line?.requestId]);
+  });
+
+  it('replaces a request id that is not a sane token, in the log and in the response', async () => {
+    const { headers } = await sayHello(greeter, 'Ada', { requestId: 'not a token; DROP TABLE' });
+
+    const [line] = callLines();
+    expect(line?.requestId).toEqual(expect.stringMatching(UUID));
+    expect(headers?.get('x-request-id')).toEqual([line?.requestId]);
+  });
+
+  it('logs a line per call, each with its own request id', async () => {
+    await sayHello(greeter, 'Ada', { requestId: 'req-a' });
+    await sayHello(greeter, 'Grace', { requestId: 'req-b' });
+    await sayHello(greeter, 'Linus');
+
+    const ids = callLines().map((line) => line.requestId);
+    expect(ids).toHaveLength(3);
+    expect(ids.slice(0, 2)).toEqual(['req-a', 'req-b']);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('logs a server fault at error level with its code name and the generic details', async () => {
+    await sayHello(greeter, 'throw', { requestId: 'req-fault' });
+
+    expect(callLines()).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        requestId: 'req-fault',
+        method: SAY_HELLO,
+        code: 'INTERNAL',
+        details: 'Internal server error',
+      }),
+    ]);
+  });
+
+  it('logs a client error at warn level with its code name and details', async () => {
+    await sayHello(greeter, 'status-error', { requestId: 'req-missing' });
+
+    expect(callLines()).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        requestId: 'req-missing',
+        code: 'NOT_FOUND',
+        details: 'no greeting for ghost',
+      }),
+    ]);
+  });
+
+  it('logs DEADLINE_EXCEEDED once for a call whose deadline passed in the handler', async () => {
+    const { error } = await sayHello(greeter, 'slow', { requestId: 'req-late', timeoutMs: 50 });
+
+    expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
+    // The server notices the deadline on its own clock: wait for its line, boundedly.
+    for (let i = 0; i < 50 && callLines().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(callLines()).toEqual([
+      expect.objectContaining({ level: 'warn', requestId: 'req-late', code: 'DEADLINE_EXCEEDED' }),
+    ]);
+  });
+
+  it('logs health calls too', async () => {
+    const health = new HealthClient(running.target);
+    try {
+      await health.check('', { requestId: 'req-health', timeoutMs: 5_000 });
+    } finally {
+      health.close();
+    }
+
+    expect(callLines()).toEqual([
+      expect.objectContaining({
+        requestId: 'req-health',
+        method: '/grpc.health.v1.Health/Check',
+        code: 'OK',
+      }),
+    ]);
+  });
+});
+
+describe('the response headers', () => {
+  it('carry the request id the client sent and the serving instance', async () => {
+    const { headers } = await sayHello(greeter, 'Ada', { requestId: 'req-headers' });
+
+    expect(headers?.get('x-request-id')).toEqual(['req-headers']);
+    expect(headers?.get('x-served-by')).toEqual([`${hostname()}/${process.pid}`]);
+  });
+
+  it('carry the request id and the serving instance on a failed call too', async () => {
+    const { error } = await sayHello(greeter, 'throw', { requestId: 'req-failed' });
+
+    // A failed unary call has no separate headers: they arrive with the status.
+    expect(error?.metadata.get('x-request-id')).toEqual(['req-failed']);
+    expect(error?.metadata.get('x-served-by')).toEqual([INSTANCE]);
+  });
+});

@@ -1,0 +1,23 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { LogSink } from '@repo/test-kit';
+import { createLogger, createServer, type GrpcServer } from '../../src';
+
+export interface TestServer {
+  server: GrpcServer;
+  logs: LogSink;
+  port: number;
+  /** `127.0.0.1:<port>`. */
+  target: string;
+}
+
+/** createServer with these services, logging at debug into a LogSink, bound on 127.0.0.1:0. */
+export async function startServer(
+  services: { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[],
+  { onClose }: { onClose?: () => void | Promise<void> } = {},
+): Promise<TestServer> {
+  const logs = new LogSink();
+  const logger = createLogger({ name: 'test', level: 'debug' }, logs);
+  const server = createServer({ services, logger, ...(onClose ? { onClose } : {}) });
+  const port = await server.listen('127.0.0.1', 0);
+  return { server, logs, port, target: `127.0.0.1:${port}` };
+}

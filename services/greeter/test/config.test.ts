@@ -1,0 +1,25 @@
+import { ConfigError } from '@repo/server-kit';
+import { DEFAULT_PORT, readConfig } from '../src/config';
+
+describe('readConfig', () => {
+  it('listens on localhost:50051 by default, the port of the helloworld examples', () => {
+    expect(DEFAULT_PORT).toBe(50051);
+    expect(readConfig({})).toEqual({
+      host: 'localhost',
+      port: 50051,
+      logLevel: 'info',
+      shutdownGraceMs: 10_000,
+    });
+  });
+
+  it('returns a frozen object', () => {
+    expect(Object.isFrozen(readConfig({ PORT: '0' }))).toBe(true);
+  });
+
+  it('throws a ConfigError naming a bad variable', () => {
+    expect(() => readConfig({ PORT: 'abc' })).toThrow(
+      new ConfigError('PORT must be an integer from 0 to 65535, got "abc"'),
+    );
+    expect(() => readConfig({ PORT: 'abc' })).toThrow(ConfigError);
+  });
+});

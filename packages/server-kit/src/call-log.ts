@@ -9,6 +9,12 @@ import {
 import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
 import { INSTANCE, type Logger } from './logger';
 
+/**
+ * Probes (Docker, Kubernetes, load balancers) check health every few seconds: a successful
+ * Check is logged at debug, so that the info log shows traffic.
+ */
+const PROBE_METHOD = '/grpc.health.v1.Health/Check';
+
 /** Codes that mean the server failed, rather than the client or the network. */
 const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS, status.UNIMPLEMENTED]);
 
@@ -34,9 +40,7 @@ export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         ...(code === status.OK ? {} : { details }),
       };
-      if (code === status.OK) logger.info(fields, 'call');
-      else if (SERVER_FAULTS.has(code)) logger.error(fields, 'call');
-      else logger.warn(fields, 'call');
+      logger[levelOf(code, methodDescriptor.path)](fields, 'call');
     };
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
@@ -77,4 +81,9 @@ export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
       .build();
     return new ServerInterceptingCall(call, responder);
   };
+}
+
+function levelOf(code: status, method: string): 'debug' | 'info' | 'warn' | 'error' {
+  if (code === status.OK) return method === PROBE_METHOD ? 'debug' : 'info';
+  return SERVER_FAULTS.has(code) ? 'error' : 'warn';
 }

@@ -51,14 +51,15 @@ export class StreamClient {
   }
 
   /**
-   * GetStream as an async iterator. Leaving the loop early (break, throw) cancels the call; the
+   * GetStream as an async iterator. The call starts when the iteration does (`timeoutMs` counts
+   * from this method call). Leaving the loop early (break, throw) cancels the call; the
    * iterator throws the call's error (INVALID_ARGUMENT for a bad request, DEADLINE_EXCEEDED,
    * CANCELLED when `options.signal` aborts, UNAVAILABLE).
    */
   getStream(request: Partial<GetStreamRequest>, options?: CallOptions): AsyncIterable<GetStreamResponse> {
     const { metadata, callOptions } = toGrpcCall(options);
     const full: GetStreamRequest = { text: '', count: 1, intervalMs: 0, payloadBytes: 0, ...request };
-    return readAll(this.client.getStream(full, metadata, callOptions), options?.signal);
+    return readAll(() => this.client.getStream(full, metadata, callOptions), options?.signal);
   }
 
   /**
@@ -80,16 +81,19 @@ export class StreamClient {
 
   /**
    * AllStream: sends every name of `source` and yields the greetings, in order, as they come.
-   * Leaving the loop early cancels the call.
+   * The call starts, and `source` is read, when the iteration does. Leaving the loop early
+   * cancels the call.
    */
   allStream(
     source: Source<string | AllStreamRequest>,
     options?: CallOptions,
   ): AsyncIterable<AllStreamResponse> {
     const { metadata, callOptions } = toGrpcCall(options);
-    const call = this.client.allStream(metadata, callOptions);
-    feed(call, source, (item) => (typeof item === 'string' ? { name: item } : item));
-    return readAll(call, options?.signal);
+    return readAll(() => {
+      const call = this.client.allStream(metadata, callOptions);
+      feed(call, source, (item) => (typeof item === 'string' ? { name: item } : item));
+      return call;
+    }, options?.signal);
   }
 
   /** Closes the channel. */
@@ -102,10 +106,16 @@ export function createStreamClient(options?: StreamClientOptions): StreamClient 
   return new StreamClient(options);
 }
 
+/**
+ * Starts the call only when the iteration starts: grpc-js reports a failed call as an 'error'
+ * event, and one emitted before anything listens (a caller that awaits something else before its
+ * loop, or never loops) would crash the process as an unhandled 'error'.
+ */
 async function* readAll<T>(
-  call: ClientReadableStream<T> | ClientDuplexStream<unknown, T>,
+  start: () => ClientReadableStream<T> | ClientDuplexStream<unknown, T>,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<T> {
+  const call = start();
   const detach = cancelOnAbort(call, signal);
   let finished = false;
   try {

@@ -10,12 +10,17 @@ export class UsageError extends Error {
  * and exits 1 (2 for a usage error); on success exits 0 once the output has been flushed.
  */
 export function runCli(program: string, main: (argv: string[]) => Promise<void>): void {
+  // `greeter --help | head -1` closes stdout early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   main(process.argv.slice(2)).then(
     () => {
       process.exitCode = 0;
     },
     (err: unknown) => {
-      if (err instanceof UsageError) {
+      if (isUsageError(err)) {
         process.stderr.write(`${program}: ${err.message}\nRun '${program} --help' for usage.\n`);
         process.exitCode = 2;
       } else {
@@ -24,6 +29,13 @@ export function runCli(program: string, main: (argv: string[]) => Promise<void>)
       }
     },
   );
+}
+
+/** Ours, or one of `util.parseArgs` (an unknown option, a flag without its value). */
+function isUsageError(err: unknown): err is Error {
+  if (err instanceof UsageError) return true;
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 /** Parses a non-negative integer flag value, or throws a UsageError naming the flag. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Metadata } from '@grpc/grpc-js';
+import { type Metadata, status } from '@grpc/grpc-js';
+import { StatusError } from './errors';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 export const SERVED_BY_HEADER = 'x-served-by';
@@ -41,12 +42,34 @@ export function signalOf(call: {
 }
 
 /**
- * The messages of a client stream, for `for await`. Leaving the loop early (on a bad message,
- * say) leaves the call open so that its status can still be sent: the default iterator of a
- * Readable destroys the stream, and the client would then wait for a status that never comes.
+ * The messages of a client stream, for `for await`, ending only when the client half-closes.
+ *
+ * - Leaving the loop early (on a bad message, say) leaves the call open, so that its status can
+ *   still be sent: the default iterator of a Readable destroys the stream, and the client would
+ *   wait for a status that never comes.
+ * - A call the client cancels throws CANCELLED instead of ending the loop. grpc-js 1.14 ends the
+ *   stream of messages when the client resets the call and emits 'cancelled' only a moment
+ *   later: without this, a cancelled upload would be answered as a complete one.
  */
 export function messagesOf<T>(call: {
-  iterator(options: { destroyOnReturn: boolean }): AsyncIterable<T>;
+  cancelled: boolean;
+  iterator(options: { destroyOnReturn: boolean }): AsyncIterator<T>;
 }): AsyncIterable<T> {
-  return call.iterator({ destroyOnReturn: false });
+  return {
+    [Symbol.asyncIterator]() {
+      const messages = call.iterator({ destroyOnReturn: false });
+      return {
+        async next() {
+          const result = await messages.next();
+          if (result.done) {
+            // By the next turn of the event loop, a reset has been reported as a cancellation.
+            await new Promise(setImmediate);
+            if (call.cancelled) throw new StatusError(status.CANCELLED, 'Cancelled by the client');
+          }
+          return result;
+        },
+        return: async () => (await messages.return?.()) ?? { done: true, value: undefined },
+      };
+    },
+  };
 }

@@ -42,6 +42,7 @@ function shorten(text: string): string {
 /**
  * Reads every message until the client half-closes, then answers once with the summary.
  * A message that is not valid text ends the call with INVALID_ARGUMENT naming its position.
+ * A call the client cancels gets no answer: what arrived is not a complete upload.
  */
 export async function putStream(
   call: ServerReadableStream<PutStreamRequest, PutStreamResponse>,

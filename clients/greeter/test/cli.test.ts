@@ -1,0 +1,141 @@
+import { status } from '@grpc/grpc-js';
+import { INSTANCE, StatusError } from '@repo/server-kit';
+import { runCli } from './support/cli';
+import { closedAddress } from './support/net';
+import { TestGreeter } from './support/test-greeter';
+
+let server: TestGreeter;
+
+beforeEach(async () => {
+  server = await TestGreeter.start();
+});
+
+afterEach(async () => {
+  await server.stop();
+});
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+describe('greeter CLI', () => {
+  it('prints the greeting and the instance that served it, and exits 0', async () => {
+    const result = await runCli(['hello', 'Ada', '--target', server.target]);
+    expect(result.stdout).toMatch(
+      new RegExp(`^Hello Ada  \\(served by ${escaped(INSTANCE)}, \\d+\\.\\d ms\\)\\n$`),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.exit).toBe(0);
+  });
+
+  it('greets every name, each --repeat times, in order', async () => {
+    const result = await runCli(['hello', 'Ada', 'Grace', '-n', '2', '-t', server.target]);
+    expect(result.exit).toBe(0);
+    expect(result.stdout.split('\n').map((line) => line.split('  ')[0])).toEqual([
+      'Hello Ada',
+      'Hello Ada',
+      'Hello Grace',
+      'Hello Grace',
+      '',
+    ]);
+  });
+
+  it('greets world when no name is given', async () => {
+    const result = await runCli(['hello', '--target', server.target]);
+    expect(result.exit).toBe(0);
+    expect(result.stdout).toMatch(/^Hello world {2}\(served by /);
+  });
+
+  it('prints one JSON object per reply with --json', async () => {
+    const result = await runCli(['hello', 'Ada', '--json', '--target', server.target]);
+    expect(result.exit).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toEqual({
+      message: 'Hello Ada',
+      servedBy: INSTANCE,
+      ms: expect.any(Number),
+    });
+  });
+
+  it('sends --request-id as x-request-id', async () => {
+    const result = await runCli(['hello', 'Ada', '--request-id', 'cli-7', '--target', server.target]);
+    expect(result.exit).toBe(0);
+    expect(server.calls[0]?.metadata['x-request-id']).toEqual(['cli-7']);
+  });
+
+  it("exits 1 with the server's status on one stderr line when the call fails", async () => {
+    server.behaviour = (_call, callback) =>
+      callback(new StatusError(status.INVALID_ARGUMENT, 'name must not be empty'));
+    const result = await runCli(['hello', '', '--target', server.target]);
+    expect(result).toEqual({
+      exit: 1,
+      stdout: '',
+      stderr: 'greeter: INVALID_ARGUMENT: name must not be empty\n',
+    });
+  });
+
+  it('exits 1 with DEADLINE_EXCEEDED when the server is slower than --timeout-ms', async () => {
+    server.behaviour = () => {};
+    const result = await runCli(['hello', 'Ada', '--timeout-ms', '200', '--target', server.target]);
+    expect(result.exit).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^greeter: DEADLINE_EXCEEDED: Deadline exceeded[^\n]*\n$/);
+  });
+
+  it('exits 1 with a single UNAVAILABLE line when nothing listens at the target', async () => {
+    const result = await runCli(['hello', 'Ada', '--target', await closedAddress()]);
+    expect(result.exit).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^greeter: UNAVAILABLE: [^\n]+\n$/);
+  });
+
+  it('prints the usage and exits 0 with --help', async () => {
+    const result = await runCli(['--help']);
+    expect(result.exit).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: greeter hello \[name\.\.\.\] \[options\]\n/);
+    expect(result.stdout).toContain('--target <target>');
+    expect(result.stderr).toBe('');
+  });
+
+  it('prints the usage and exits 0 without a command', async () => {
+    const result = await runCli([]);
+    expect(result.exit).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: greeter /);
+  });
+
+  it('exits 2 with a hint for an unknown command', async () => {
+    const result = await runCli(['bye', '--target', server.target]);
+    expect(result).toEqual({
+      exit: 2,
+      stdout: '',
+      stderr: `greeter: unknown command "bye"\nRun 'greeter --help' for usage.\n`,
+    });
+    expect(server.calls).toEqual([]);
+  });
+
+  it('exits 2 naming the flag for a malformed number', async () => {
+    const result = await runCli(['hello', '--repeat', 'many', '--target', server.target]);
+    expect(result).toEqual({
+      exit: 2,
+      stdout: '',
+      stderr: `greeter: --repeat must be a non-negative integer, got "many"\nRun 'greeter --help' for usage.\n`,
+    });
+  });
+
+  it('exits 2 for an unknown option', async () => {
+    const result = await runCli(['hello', '--colour', 'red', '--target', server.target]);
+    expect(result.exit).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^greeter: Unknown option '--colour'[^\n]*\nRun 'greeter --help' for usage\.\n$/,
+    );
+  });
+
+  it('exits 2 for a flag without its value', async () => {
+    const result = await runCli(['hello', 'Ada', '--target']);
+    expect(result).toEqual({
+      exit: 2,
+      stdout: '',
+      stderr: `greeter: Option '-t, --target <value>' argument missing\nRun 'greeter --help' for usage.\n`,
+    });
+  });
+});

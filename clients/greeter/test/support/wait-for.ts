@@ -1,0 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Polls `condition` every 10 ms until it holds; throws, naming `what`, once `timeoutMs` has
+ * passed. Every wait in these tests is bounded by one of these.
+ */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Resolves with what `promise` rejects with; fails if it resolves instead. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err: unknown) {
+    return err;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}

@@ -1,0 +1,51 @@
+import { status } from '@grpc/grpc-js';
+import { commonCallOptions, describeError, parseCount, UsageError } from '../src';
+
+describe('parseCount', () => {
+  it('returns the fallback when the flag is absent', () => {
+    expect(parseCount('count', undefined, 5)).toBe(5);
+  });
+
+  it('parses a non-negative integer', () => {
+    expect(parseCount('count', '0', 5)).toBe(0);
+    expect(parseCount('count', '1000000', 5)).toBe(1_000_000);
+  });
+
+  it.each(['-1', '1.5', 'ten', '', '1e3', '99999999999999999999'])(
+    'rejects "%s" with a UsageError naming the flag',
+    (value) => {
+      expect(() => parseCount('count', value, 5)).toThrow(
+        new UsageError(`--count must be a non-negative integer, got "${value}"`),
+      );
+    },
+  );
+});
+
+describe('commonCallOptions', () => {
+  it('defaults to a 10 s timeout and no request id', () => {
+    expect(commonCallOptions({})).toEqual({ timeoutMs: 10_000 });
+  });
+
+  it('takes --timeout-ms and --request-id', () => {
+    expect(commonCallOptions({ 'timeout-ms': '250', 'request-id': 'req-9' })).toEqual({
+      timeoutMs: 250,
+      requestId: 'req-9',
+    });
+  });
+});
+
+describe('describeError', () => {
+  it('names the status code of a failed call', () => {
+    const err = Object.assign(new Error('14 UNAVAILABLE: no connection'), {
+      code: status.UNAVAILABLE,
+      details: 'no connection',
+    });
+
+    expect(describeError(err)).toBe('UNAVAILABLE: no connection');
+  });
+
+  it('falls back to the message of any other error', () => {
+    expect(describeError(new Error('boom'))).toBe('boom');
+    expect(describeError('plain')).toBe('plain');
+  });
+});

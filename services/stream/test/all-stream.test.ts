@@ -1,0 +1,142 @@
+import { status } from '@grpc/grpc-js';
+import { INSTANCE } from '@repo/server-kit';
+import { StreamClient } from '@repo/stream-client';
+import {
+  ALL_STREAM,
+  callLines,
+  closedAddress,
+  type Served,
+  type StreamStack,
+  serveStream,
+  startStack,
+} from './support/stack';
+import { drain, waitFor } from './support/wait-for';
+
+describe('AllStream', () => {
+  let stack: StreamStack;
+
+  beforeEach(async () => {
+    stack = await startStack();
+  });
+
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  it("answers every name, in order, with the Greeter's greeting and the instance that served it", async () => {
+    const { received, error } = await drain(stack.client.allStream(['Ada', 'Grace']));
+    expect(error).toBeUndefined();
+    // The Greeter runs in this process, so the instance it names is this one.
+    expect(received).toEqual([
+      { message: 'Hello Ada', servedBy: INSTANCE },
+      { message: 'Hello Grace', servedBy: INSTANCE },
+    ]);
+    expect(callLines(stack.stream, ALL_STREAM)).toMatchObject([{ code: 'OK' }]);
+    expect(stack.greeter.logs.find('call')).toHaveLength(2);
+  });
+
+  it('answers each name while the client holds back the next one', async () => {
+    const received: string[] = [];
+    let next: () => void = () => {};
+    async function* names() {
+      for (const name of ['Ada', 'Grace', 'Linus']) {
+        yield name;
+        await new Promise<void>((resolve) => {
+          next = resolve;
+        });
+      }
+    }
+    // Were the answers held back until the client half-closed, this would deadlock: the deadline
+    // turns that into a failure.
+    for await (const { message } of stack.client.allStream(names(), { timeoutMs: 5_000 })) {
+      received.push(message);
+      next();
+    }
+    expect(received).toEqual(['Hello Ada', 'Hello Grace', 'Hello Linus']);
+  });
+
+  it('ends with INVALID_ARGUMENT naming the message when a name mid-stream is empty', async () => {
+    const { received, error } = await drain(stack.client.allStream(['Ada', '', 'Grace']));
+    expect(received.map(({ message }) => message)).toEqual(['Hello Ada']);
+    expect(error).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: 'message 2: name must not be empty',
+    });
+    expect(callLines(stack.stream, ALL_STREAM)).toMatchObject([
+      { code: 'INVALID_ARGUMENT', details: 'message 2: name must not be empty' },
+    ]);
+  });
+
+  it('stops the server-side handler when the AbortSignal aborts mid-stream', async () => {
+    const controller = new AbortController();
+    async function* names() {
+      yield 'Ada';
+      yield 'Grace';
+      // Then stay open, as an interactive client would, until the call is aborted.
+      await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()));
+    }
+    const received: string[] = [];
+    let error: unknown;
+    try {
+      for await (const { message } of stack.client.allStream(names(), { signal: controller.signal })) {
+        received.push(message);
+        expect(stack.stream.server.handlers.running).toBe(1);
+        if (received.length === 2) controller.abort();
+      }
+    } catch (err: unknown) {
+      error = err;
+    }
+    expect(received).toEqual(['Hello Ada', 'Hello Grace']);
+    expect(error).toMatchObject({ code: status.CANCELLED, details: 'Cancelled on client' });
+    await waitFor('the AllStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
+    await waitFor('the AllStream call line', () => callLines(stack.stream, ALL_STREAM).length === 1, 1_000);
+    expect(callLines(stack.stream, ALL_STREAM)).toMatchObject([{ code: 'CANCELLED' }]);
+  });
+
+  it('stops the server-side handler when the client leaves the loop early', async () => {
+    async function* endless() {
+      for (let i = 1; i <= 10_000; i++) yield `name ${i}`;
+    }
+    const received: string[] = [];
+    for await (const { message } of stack.client.allStream(endless())) {
+      received.push(message);
+      if (received.length === 3) break;
+    }
+    expect(received).toEqual(['Hello name 1', 'Hello name 2', 'Hello name 3']);
+    await waitFor('the AllStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
+    await waitFor('the AllStream call line', () => callLines(stack.stream, ALL_STREAM).length === 1, 1_000);
+    expect(callLines(stack.stream, ALL_STREAM)).toMatchObject([{ code: 'CANCELLED' }]);
+    // The Greeter was asked for a few more greetings at most, not for all 10,000.
+    expect(stack.greeter.logs.find('call').length).toBeLessThan(100);
+  });
+});
+
+describe('AllStream without a Greeter', () => {
+  let stream: Served;
+  let client: StreamClient;
+  let greeterAddr: string;
+
+  beforeEach(async () => {
+    greeterAddr = await closedAddress();
+    stream = await serveStream(greeterAddr);
+    client = new StreamClient({ target: stream.running.target });
+  });
+
+  afterEach(async () => {
+    client.close();
+    await stream.running.stop();
+  });
+
+  it('fails fast with UNAVAILABLE naming the Greeter and its address', async () => {
+    const started = performance.now();
+    const { received, error } = await drain(client.allStream(['Ada'], { timeoutMs: 10_000 }));
+    const elapsed = performance.now() - started;
+    expect(received).toEqual([]);
+    expect(error).toMatchObject({ code: status.UNAVAILABLE });
+    expect((error as { details: string }).details).toMatch(
+      new RegExp(`^greeter unavailable at ${greeterAddr.replace(/\./g, '\\.')}: .+`),
+    );
+    expect(elapsed).toBeLessThan(2_000);
+    await waitFor('the AllStream handler to finish', () => stream.server.handlers.running === 0, 1_000);
+  });
+});

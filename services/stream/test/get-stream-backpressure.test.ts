@@ -1,0 +1,46 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { callLines, GET_STREAM, type StreamStack, startStack } from './support/stack';
+import { waitFor } from './support/wait-for';
+
+const MiB = 1024 * 1024;
+const COUNT = 200;
+
+let stack: StreamStack;
+
+beforeEach(async () => {
+  stack = await startStack();
+});
+
+afterEach(async () => {
+  await stack.stop();
+});
+
+describe('GetStream backpressure', () => {
+  it('does not run ahead of a client that pauses, then delivers every message in order', async () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const iterator = stack.client
+      .getStream({ text: 'big', count: COUNT, intervalMs: 0, payloadBytes: MiB })
+      [Symbol.asyncIterator]();
+
+    const first = await iterator.next();
+    expect(first.done).toBe(false);
+    expect(first.value).toMatchObject({ index: 1, text: 'big' });
+    await sleep(500);
+
+    // Had the handler ignored write()'s false, it would have queued all 200 MiB by now and ended:
+    // the handler would be settled and the call logged. Instead it waits for 'drain'.
+    expect(stack.stream.server.handlers.running).toBe(1);
+    expect(callLines(stack.stream, GET_STREAM)).toEqual([]);
+    // Client and server share this process: what both hold is a small part of the 200 MiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * MiB);
+
+    const indexes = [first.value.index];
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      indexes.push(next.value.index);
+      expect(next.value.payload.length).toBe(MiB);
+    }
+    expect(indexes).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
+    await waitFor('the GetStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
+    expect(callLines(stack.stream, GET_STREAM)).toMatchObject([{ code: 'OK' }]);
+  });
+});

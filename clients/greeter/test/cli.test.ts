@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { INSTANCE, StatusError } from '@repo/server-kit';
+import { closedAddress } from '@repo/test-kit';
 import { runCli } from './support/cli';
-import { closedAddress } from './support/net';
 import { TestGreeter } from './support/test-greeter';
 
 let server: TestGreeter;

@@ -1,9 +1,8 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { INSTANCE, StatusError } from '@repo/server-kit';
+import { closedAddress, rejectionOf, waitFor } from '@repo/test-kit';
 import { DEFAULT_TARGET, Greeter } from '../src';
-import { closedAddress } from './support/net';
 import { greet, TestGreeter } from './support/test-greeter';
-import { rejectionOf, waitFor } from './support/wait-for';
 
 let server: TestGreeter;
 let greeter: Greeter;

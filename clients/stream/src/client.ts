@@ -139,11 +139,7 @@ function feed<T, U>(
 ): void {
   const ended = new AbortController();
   call.once('status', () => ended.abort());
-  writeAll(call, mapSource(source, map), ended.signal).catch(() => {
+  writeAll(call, source, ended.signal, map).catch(() => {
     if (!ended.signal.aborted) call.cancel();
   });
-}
-
-async function* mapSource<T, U>(source: Source<T>, map: (item: T) => U): AsyncGenerator<U> {
-  for await (const item of source) yield map(item);
 }

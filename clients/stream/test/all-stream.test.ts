@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { StatusError } from '@repo/server-kit';
+import { drain, waitFor } from '@repo/test-kit';
 import { StreamClient } from '../src';
 import { read, SERVED_BY, TestStreamServer } from './support/test-stream-server';
-import { drain, waitFor } from './support/wait-for';
 
 let server: TestStreamServer;
 let client: StreamClient;

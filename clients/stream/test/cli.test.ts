@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { StatusError } from '@repo/server-kit';
+import { closedAddress } from '@repo/test-kit';
 import { runCli } from './support/cli';
-import { closedAddress } from './support/net';
 import { TestStreamServer } from './support/test-stream-server';
 
 let server: TestStreamServer;

@@ -2,10 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import type { GetStreamResponse } from '@repo/proto';
 import { StatusError } from '@repo/server-kit';
+import { closedAddress, drain, waitFor } from '@repo/test-kit';
 import { StreamClient } from '../src';
-import { closedAddress } from './support/net';
 import { TestStreamServer } from './support/test-stream-server';
-import { drain, waitFor } from './support/wait-for';
 
 let server: TestStreamServer;
 let client: StreamClient;

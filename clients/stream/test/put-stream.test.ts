@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { StatusError } from '@repo/server-kit';
+import { closedAddress, rejectionOf, waitFor } from '@repo/test-kit';
 import { StreamClient } from '../src';
-import { closedAddress } from './support/net';
 import { read, TestStreamServer } from './support/test-stream-server';
-import { rejectionOf, waitFor } from './support/wait-for';
 
 let server: TestStreamServer;
 let client: StreamClient;

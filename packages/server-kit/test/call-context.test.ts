@@ -1,10 +1,11 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { StreamServiceClient, StreamServiceService } from '@repo/proto';
+import { within } from '@repo/test-kit';
 import { REQUEST_ID_HEADER, requestIdOf } from '../src';
 import { ensureRequestId } from '../src/call-context';
 import { startServer, type TestServer } from './support/servers';
 import { createTestStreamService, type TestHooks } from './support/test-services';
-import { deadlineIn, within } from './support/timing';
+import { deadlineIn } from './support/timing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

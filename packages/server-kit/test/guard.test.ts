@@ -1,5 +1,6 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
+import { within } from '@repo/test-kit';
 import { INTERNAL_DETAILS } from '../src';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
 import { startServer, type TestServer } from './support/servers';
@@ -9,7 +10,7 @@ import {
   SECRET,
   SECRET_ERROR_MESSAGE,
 } from './support/test-services';
-import { deadlineIn, within } from './support/timing';
+import { deadlineIn } from './support/timing';
 
 type StreamClient = InstanceType<typeof StreamServiceClient>;
 

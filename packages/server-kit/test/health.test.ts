@@ -1,10 +1,10 @@
 import { status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { GreeterService } from '@repo/proto';
+import { within } from '@repo/test-kit';
 import { isServiceError } from '../src';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter } from './support/test-services';
-import { within } from './support/timing';
 
 let running: TestServer;
 let health: HealthClient;

@@ -1,10 +1,11 @@
 import { credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
+import { within } from '@repo/test-kit';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter, createTestStreamService, type TestHooks } from './support/test-services';
-import { deadlineIn, within } from './support/timing';
+import { deadlineIn } from './support/timing';
 
 /** A margin for timers and sockets on a busy machine, over what the code promises. */
 const MARGIN_MS = 700;

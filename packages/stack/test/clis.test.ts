@@ -1,6 +1,6 @@
+import { runNode } from '@repo/test-kit';
 import { type RunningService, startServices, stopServices } from '../src/processes';
 import { SERVICES } from '../src/services';
-import { runNode } from './run';
 
 const GREETER_CLI = require.resolve('@repo/greeter-client/dist/cli.js');
 const STREAM_CLI = require.resolve('@repo/stream-client/dist/cli.js');
@@ -21,7 +21,7 @@ describe('the CLIs against the running stack', () => {
   it('greets with the greeter CLI and names the instance that answered', async () => {
     const greeterPid = running.find((service) => service.name === 'greeter')?.child.pid;
 
-    const { code, stdout } = await runNode(GREETER_CLI, [
+    const { exit, stdout } = await runNode(GREETER_CLI, [
       'hello',
       'Ada',
       'Grace',
@@ -29,14 +29,14 @@ describe('the CLIs against the running stack', () => {
       target('greeter'),
     ]);
 
-    expect(code).toBe(0);
+    expect(exit).toBe(0);
     expect(stdout).toMatch(
       new RegExp(`^Hello Ada {2}\\(served by .+/${greeterPid}, [\\d.]+ ms\\)\\nHello Grace `),
     );
   });
 
   it('prints a GetStream message by message', async () => {
-    const { code, stdout } = await runNode(STREAM_CLI, [
+    const { exit, stdout } = await runNode(STREAM_CLI, [
       'get',
       'ping',
       '-c',
@@ -47,12 +47,12 @@ describe('the CLIs against the running stack', () => {
       target('stream'),
     ]);
 
-    expect(code).toBe(0);
+    expect(exit).toBe(0);
     expect(stdout).toMatch(/^#1 ping\n#2 ping\n#3 ping\nreceived 3 messages in [\d.]+ s\n$/);
   });
 
   it('sends a PutStream from arguments and prints the summary', async () => {
-    const { code, stdout } = await runNode(STREAM_CLI, [
+    const { exit, stdout } = await runNode(STREAM_CLI, [
       'put',
       'one',
       'two',
@@ -61,12 +61,12 @@ describe('the CLIs against the running stack', () => {
       target('stream'),
     ]);
 
-    expect(code).toBe(0);
+    expect(exit).toBe(0);
     expect(stdout).toMatch(/^sent 3 messages \(11 bytes\) in [\d.]+ s: one, two, three\n$/);
   });
 
   it('greets every name of an AllStream through the greeter, as JSON on request', async () => {
-    const { code, stdout } = await runNode(STREAM_CLI, [
+    const { exit, stdout } = await runNode(STREAM_CLI, [
       'all',
       'Ada',
       'Linus',
@@ -75,7 +75,7 @@ describe('the CLIs against the running stack', () => {
       target('stream'),
     ]);
 
-    expect(code).toBe(0);
+    expect(exit).toBe(0);
     const replies = stdout
       .trim()
       .split('\n')
@@ -86,9 +86,9 @@ describe('the CLIs against the running stack', () => {
   });
 
   it('fails with one clear line and exit code 1 when the server rejects the request', async () => {
-    const { code, stdout, stderr } = await runNode(GREETER_CLI, ['hello', '', '--target', target('greeter')]);
+    const { exit, stdout, stderr } = await runNode(GREETER_CLI, ['hello', '', '--target', target('greeter')]);
 
-    expect(code).toBe(1);
+    expect(exit).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toBe('greeter: INVALID_ARGUMENT: name must not be empty\n');
   });

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
-import { runNode } from './run';
+import { runNode } from '@repo/test-kit';
 
 const STACK = join(__dirname, '..', 'dist', 'main.js');
 
 describe('pnpm demo', () => {
   it('starts both services, shows every call kind, stops them cleanly and exits 0', async () => {
-    const { code, stdout, stderr } = await runNode(STACK, ['demo'], { GREETER_PORT: '0', STREAM_PORT: '0' });
+    const { exit, stdout, stderr } = await runNode(STACK, ['demo'], {
+      env: { GREETER_PORT: '0', STREAM_PORT: '0' },
+      timeoutMs: 30_000,
+    });
 
     expect(stderr).toBe('');
-    expect(code).toBe(0);
+    expect(exit).toBe(0);
     expect(stdout).toMatch(/Serving: greeter at localhost:\d+, stream at localhost:\d+/);
     expect(stdout).toMatch(
       /▶ unary: helloworld\.Greeter\/SayHello\n {2}Hello world {2}\(served by .+\/\d+\)\n {2}✓ ok/,
@@ -27,20 +30,18 @@ describe('pnpm demo', () => {
   });
 
   it('exits 1 and says why when a service cannot start', async () => {
-    const { code, stderr } = await runNode(STACK, ['demo'], {
-      GREETER_PORT: '0',
-      STREAM_PORT: '0',
-      LOG_LEVEL: 'loud',
+    const { exit, stderr } = await runNode(STACK, ['demo'], {
+      env: { GREETER_PORT: '0', STREAM_PORT: '0', LOG_LEVEL: 'loud' },
     });
 
-    expect(code).toBe(1);
+    expect(exit).toBe(1);
     expect(stderr).toContain('stack: greeter exited (2) before serving');
   });
 
   it('exits 2 with its usage for an unknown mode', async () => {
-    const { code, stderr } = await runNode(STACK, ['dance']);
+    const { exit, stderr } = await runNode(STACK, ['dance']);
 
-    expect(code).toBe(2);
+    expect(exit).toBe(2);
     expect(stderr).toContain('Usage: stack start | demo');
   });
 });

@@ -1,4 +1,7 @@
 export { type LogLine, LogSink } from './logs';
+export { closedAddress } from './net';
 export { type ServiceProcess, spawnService } from './processes';
 export { ReflectionClient } from './reflection';
+export { type CliResult, runNode } from './run-node';
 export { type Listenable, listenLocal, type Running } from './servers';
+export { drain, rejectionOf, waitFor, within } from './wait';

@@ -1,16 +1,15 @@
 import { status } from '@grpc/grpc-js';
 import { INSTANCE } from '@repo/server-kit';
 import { StreamClient } from '@repo/stream-client';
+import { closedAddress, drain, waitFor } from '@repo/test-kit';
 import {
   ALL_STREAM,
   callLines,
-  closedAddress,
   type Served,
   type StreamStack,
   serveStream,
   startStack,
 } from './support/stack';
-import { drain, waitFor } from './support/wait-for';
 
 describe('AllStream', () => {
   let stack: StreamStack;

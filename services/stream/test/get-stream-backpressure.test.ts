@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@repo/test-kit';
 import { callLines, GET_STREAM, type StreamStack, startStack } from './support/stack';
-import { waitFor } from './support/wait-for';
 
 const MiB = 1024 * 1024;
 const COUNT = 200;

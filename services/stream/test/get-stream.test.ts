@@ -1,8 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { isCallError } from '@repo/client-kit';
 import type { GetStreamResponse } from '@repo/proto';
+import { drain, waitFor } from '@repo/test-kit';
 import { callLines, GET_STREAM, type StreamStack, startStack } from './support/stack';
-import { drain, waitFor } from './support/wait-for';
 
 let stack: StreamStack;
 

@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { StreamClient } from '@repo/stream-client';
+import { drain, waitFor } from '@repo/test-kit';
 import { GREETER_TIMEOUT_MS } from '../src/all-stream';
 import { ALL_STREAM, callLines, type Served, serveStream } from './support/stack';
 import { serveTestGreeter, type TestGreeter } from './support/test-greeter';
-import { drain, waitFor } from './support/wait-for';
 
 let greeter: TestGreeter;
 let stream: Served;

@@ -1,43 +1,10 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-
-export interface CliResult {
-  /** The exit code, or the signal that ended the process. */
-  exit: number | string;
-  stdout: string;
-  stderr: string;
-}
+import { type CliResult, runNode } from '@repo/test-kit';
 
 /** The built CLI of this package. */
 export const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
-/**
- * Runs `node dist/cli.js ...args` as a child process (asynchronously: the servers it talks to
- * run in this process), feeding it `input` on stdin. Kills it and rejects after `timeoutMs`.
- */
-export function runCli(args: string[], { input = '', timeoutMs = 10_000 } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ exit: code ?? signal ?? 'unknown', stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
+/** Runs this package's CLI as a child process: see runNode. */
+export function runCli(args: string[], options?: Parameters<typeof runNode>[2]): Promise<CliResult> {
+  return runNode(CLI, args, options);
 }

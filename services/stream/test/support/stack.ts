@@ -1,4 +1,3 @@
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { createGreeterServer } from '@repo/greeter';
 import { createLogger, type GrpcServer, type Logger } from '@repo/server-kit';
@@ -65,19 +64,6 @@ export async function startStack(): Promise<StreamStack> {
 /** The call log lines a server wrote for `method`. */
 export function callLines(served: Served, method: string) {
   return served.logs.find('call', (line) => line.method === method);
-}
-
-/** A loopback address where nothing listens: a port that was bound, then released. */
-export async function closedAddress(): Promise<string> {
-  const server = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return `127.0.0.1:${address.port}`;
 }
 
 /** The built service (dist/main.js), for tests that need it in a process of its own. */

@@ -32,3 +32,12 @@ export async function drain<T>(source: AsyncIterable<T>): Promise<{ received: T[
   }
   return { received, error: undefined };
 }
+
+/** Rejects when `promise` has not settled within `ms`: no wait in a test is unbounded. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -20,7 +20,7 @@ interface HealthReply {
 }
 
 /** The calls of grpc.health.v1.Health we make, typed (the package ships no client types). */
-interface HealthStub extends Client {
+interface HealthGrpcClient extends Client {
   check(
     request: { service: string },
     metadata: Metadata,
@@ -34,17 +34,17 @@ interface HealthStub extends Client {
   ): ClientReadableStream<HealthReply>;
 }
 
-const HealthStub = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
+const HealthGrpcClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
   target: string,
   creds: ChannelCredentials,
-) => HealthStub;
+) => HealthGrpcClient;
 
 /** A grpc.health.v1.Health client: what orchestrators and probes ask a server. */
 export class HealthClient {
-  private readonly stub: HealthStub;
+  private readonly grpc: HealthGrpcClient;
 
   constructor(readonly target: string) {
-    this.stub = new HealthStub(target, credentials.createInsecure());
+    this.grpc = new HealthGrpcClient(target, credentials.createInsecure());
   }
 
   /**
@@ -54,7 +54,7 @@ export class HealthClient {
   check(service = '', options?: CallOptions): Promise<ServingStatus> {
     const { metadata, callOptions } = toGrpcCall(options);
     return new Promise((resolve, reject) => {
-      const call = this.stub.check({ service }, metadata, callOptions, (err, reply) =>
+      const call = this.grpc.check({ service }, metadata, callOptions, (err, reply) =>
         err ? reject(err) : resolve(reply?.status ?? 'UNKNOWN'),
       );
       cancelOnAbort(call, options?.signal);
@@ -64,7 +64,7 @@ export class HealthClient {
   /** Watch: every status change of `service`, starting with the current one. */
   async *watch(service = '', options?: CallOptions): AsyncGenerator<ServingStatus> {
     const { metadata, callOptions } = toGrpcCall(options);
-    const call = this.stub.watch({ service }, metadata, callOptions);
+    const call = this.grpc.watch({ service }, metadata, callOptions);
     const detach = cancelOnAbort(call, options?.signal);
     let finished = false;
     try {
@@ -77,7 +77,7 @@ export class HealthClient {
   }
 
   close(): void {
-    this.stub.close();
+    this.grpc.close();
   }
 }
 

@@ -11,7 +11,7 @@ interface ReflectionResponse {
   errorResponse?: { errorCode: number; errorMessage: string };
 }
 
-interface ReflectionStub {
+interface ReflectionGrpcClient {
   ServerReflectionInfo(options: { deadline: Date }): NodeJS.ReadWriteStream & { end(): void };
   close(): void;
 }
@@ -23,7 +23,7 @@ function reflectionProto(version: ReflectionVersion): string {
 
 /** A minimal server reflection client, as grpcurl uses it: one stream per question. */
 export class ReflectionClient {
-  private readonly stub: ReflectionStub;
+  private readonly grpc: ReflectionGrpcClient;
 
   constructor(target: string, version: ReflectionVersion = 'v1') {
     const definition = loadPackageDefinition(loadSync(reflectionProto(version)));
@@ -31,7 +31,7 @@ export class ReflectionClient {
       definition.grpc as Record<string, Record<string, Record<string, new (...args: unknown[]) => unknown>>>
     ).reflection?.[version]?.ServerReflection;
     if (!reflection) throw new Error(`no ServerReflection in the ${version} proto`);
-    this.stub = new reflection(target, credentials.createInsecure()) as ReflectionStub;
+    this.grpc = new reflection(target, credentials.createInsecure()) as ReflectionGrpcClient;
   }
 
   /** The fully-qualified names of the services the server lists, sorted. */
@@ -52,12 +52,12 @@ export class ReflectionClient {
   }
 
   close(): void {
-    this.stub.close();
+    this.grpc.close();
   }
 
   private ask(request: Record<string, string>): Promise<ReflectionResponse> {
     return new Promise((resolve, reject) => {
-      const call = this.stub.ServerReflectionInfo({ deadline: new Date(Date.now() + 5_000) });
+      const call = this.grpc.ServerReflectionInfo({ deadline: new Date(Date.now() + 5_000) });
       call.once('data', (response: ReflectionResponse) => {
         resolve(response);
         call.end();

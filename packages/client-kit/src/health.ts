@@ -34,7 +34,10 @@ interface HealthGrpcClient extends Client {
   ): ClientReadableStream<HealthReply>;
 }
 
-const HealthGrpcClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
+const HealthGrpcClient = makeGenericClientConstructor(
+  healthService,
+  'grpc.health.v1.Health',
+) as unknown as new (
   target: string,
   creds: ChannelCredentials,
 ) => HealthGrpcClient;

@@ -17,7 +17,7 @@ with the greeter instance that served it.
 
 Options:
   -n, --repeat <count>     call this many times for each name (default 1)
-${COMMON_HELP.replace('host:port or', `host:port (default ${DEFAULT_TARGET}) or`)}
+${COMMON_HELP.replace('host:port or', `host:port (default: $GREETER_ADDR or ${DEFAULT_TARGET}) or`)}
 
 Examples:
   greeter hello
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<void> {
   const repeat = parseCount('repeat', values.repeat, 1);
   const callOptions = commonCallOptions(values);
 
-  const greeter = new Greeter({ target: values.target ?? DEFAULT_TARGET });
+  const greeter = new Greeter({ target: values.target ?? (process.env.GREETER_ADDR || DEFAULT_TARGET) });
   try {
     for (const name of names.length > 0 ? names : ['world']) {
       for (let i = 0; i < repeat; i++) {

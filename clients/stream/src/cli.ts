@@ -25,7 +25,7 @@ Options:
                            messages instead of texts
   -i, --interval-ms <ms>   get: pause between messages (default 200)
       --payload-bytes <n>  get: filler bytes per message (default 0)
-${COMMON_HELP.replace('host:port or', `host:port (default ${DEFAULT_TARGET}) or`)}
+${COMMON_HELP.replace('host:port or', `host:port (default: $STREAM_ADDR or ${DEFAULT_TARGET}) or`)}
 
 Examples:
   stream get hello --count 3 --interval-ms 100
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<void> {
   const callOptions = commonCallOptions(values);
   const print = (json: object, text: string) =>
     process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
-  const client = new StreamClient({ target: values.target ?? DEFAULT_TARGET });
+  const client = new StreamClient({ target: values.target ?? (process.env.STREAM_ADDR || DEFAULT_TARGET) });
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)} s`;
   try {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { ChannelOptions } from '@grpc/grpc-js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -20,15 +21,25 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** How long in-flight calls may run after SIGTERM before they are cancelled (SHUTDOWN_GRACE_MS). */
   shutdownGraceMs: number;
+  /**
+   * After this long a connection is asked to go away (GOAWAY; calls on it finish), so that
+   * clients reconnect and re-resolve, and find replicas that started since (MAX_CONNECTION_AGE_MS;
+   * 0: never).
+   */
+  maxConnectionAgeMs: number;
 }
 
 export const SERVER_DEFAULTS = {
   host: 'localhost',
   logLevel: 'info',
   shutdownGraceMs: 10_000,
+  maxConnectionAgeMs: 0,
 } as const;
 
-/** Reads HOST, PORT, LOG_LEVEL and SHUTDOWN_GRACE_MS; throws ConfigError naming a bad value. */
+/**
+ * Reads HOST, PORT, LOG_LEVEL, SHUTDOWN_GRACE_MS and MAX_CONNECTION_AGE_MS; throws ConfigError
+ * naming a bad value.
+ */
 export function readServerConfig(env: Env, defaults: { port: number }): ServerConfig {
   return {
     host: readHost(env, 'HOST', SERVER_DEFAULTS.host),
@@ -39,7 +50,17 @@ export function readServerConfig(env: Env, defaults: { port: number }): ServerCo
       min: 0,
       max: 3_600_000,
     }),
+    maxConnectionAgeMs: readInteger(env, 'MAX_CONNECTION_AGE_MS', {
+      fallback: SERVER_DEFAULTS.maxConnectionAgeMs,
+      min: 0,
+      max: 2_147_483_647,
+    }),
   };
+}
+
+/** The grpc-js server options the configuration asks for. */
+export function serverOptionsOf(config: ServerConfig): ChannelOptions {
+  return config.maxConnectionAgeMs > 0 ? { 'grpc.max_connection_age_ms': config.maxConnectionAgeMs } : {};
 }
 
 function read(env: Env, name: string): string | undefined {

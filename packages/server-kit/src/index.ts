@@ -10,6 +10,7 @@ export {
   readServerConfig,
   readTarget,
   type ServerConfig,
+  serverOptionsOf,
 } from './config';
 export { INTERNAL_DETAILS, invalidArgument, isServiceError, StatusError } from './errors';
 export { createLogger, INSTANCE, type Logger } from './logger';

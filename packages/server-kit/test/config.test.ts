@@ -1,4 +1,4 @@
-import { ConfigError, readHost, readServerConfig, readTarget } from '../src';
+import { ConfigError, readHost, readServerConfig, readTarget, serverOptionsOf } from '../src';
 
 const DEFAULTS = { port: 50051 };
 
@@ -20,13 +20,20 @@ describe('readServerConfig', () => {
       port: 50051,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
+      maxConnectionAgeMs: 0,
     });
   });
 
   it('treats empty and blank values as unset', () => {
     expect(
       readServerConfig({ HOST: '', PORT: '  ', LOG_LEVEL: '', SHUTDOWN_GRACE_MS: ' ' }, DEFAULTS),
-    ).toEqual({ host: 'localhost', port: 50051, logLevel: 'info', shutdownGraceMs: 10_000 });
+    ).toEqual({
+      host: 'localhost',
+      port: 50051,
+      logLevel: 'info',
+      shutdownGraceMs: 10_000,
+      maxConnectionAgeMs: 0,
+    });
   });
 
   it('reads every variable when set, trimming surrounding spaces', () => {
@@ -35,7 +42,13 @@ describe('readServerConfig', () => {
         { HOST: ' 0.0.0.0 ', PORT: ' 8080 ', LOG_LEVEL: 'debug', SHUTDOWN_GRACE_MS: '500' },
         DEFAULTS,
       ),
-    ).toEqual({ host: '0.0.0.0', port: 8080, logLevel: 'debug', shutdownGraceMs: 500 });
+    ).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      logLevel: 'debug',
+      shutdownGraceMs: 500,
+      maxConnectionAgeMs: 0,
+    });
   });
 
   it.each([
@@ -140,6 +153,21 @@ describe('readTarget', () => {
   ])('rejects %s with a message naming the variable and the value', (target) => {
     expect(configErrorOf(() => readTarget({ GREETER_ADDR: target }, 'GREETER_ADDR', 'x:1')).message).toBe(
       `GREETER_ADDR must be host:port or a gRPC target URI such as dns:///host:port, got "${target}"`,
+    );
+  });
+});
+
+describe('MAX_CONNECTION_AGE_MS', () => {
+  it('is off by default, and sets grpc.max_connection_age_ms when given', () => {
+    expect(serverOptionsOf(readServerConfig({}, { port: 1 }))).toEqual({});
+    expect(serverOptionsOf(readServerConfig({ MAX_CONNECTION_AGE_MS: '30000' }, { port: 1 }))).toEqual({
+      'grpc.max_connection_age_ms': 30_000,
+    });
+  });
+
+  it('rejects a value that is not a whole number of milliseconds', () => {
+    expect(() => readServerConfig({ MAX_CONNECTION_AGE_MS: '30s' }, { port: 1 })).toThrow(
+      new ConfigError('MAX_CONNECTION_AGE_MS must be an integer from 0 to 2147483647, got "30s"'),
     );
   });
 });

@@ -1,5 +1,9 @@
-import { runServer } from '@repo/server-kit';
+import { runServer, serverOptionsOf } from '@repo/server-kit';
 import { readConfig } from './config';
 import { createGreeterServer } from './server';
 
-void runServer({ name: 'greeter', readConfig, create: (_config, logger) => createGreeterServer({ logger }) });
+void runServer({
+  name: 'greeter',
+  readConfig,
+  create: (config, logger) => createGreeterServer({ logger, serverOptions: serverOptionsOf(config) }),
+});

@@ -1,13 +1,21 @@
+import type { ChannelOptions } from '@grpc/grpc-js';
 import { GreeterService } from '@repo/proto';
 import { createServer, type GrpcServer, type Logger } from '@repo/server-kit';
 import { createGreeter } from './greeter';
 
 export { MAX_NAME_LENGTH } from './greeter';
 
+export interface GreeterServerOptions {
+  logger: Logger;
+  /** grpc-js server options (see serverOptionsOf). */
+  serverOptions?: ChannelOptions;
+}
+
 /** The Greeter with health, reflection and call logging; not yet bound (see GrpcServer.listen). */
-export function createGreeterServer({ logger }: { logger: Logger }): GrpcServer {
+export function createGreeterServer({ logger, serverOptions }: GreeterServerOptions): GrpcServer {
   return createServer({
     logger,
+    serverOptions,
     services: [{ definition: GreeterService, implementation: createGreeter() }],
   });
 }

@@ -9,6 +9,7 @@ describe('readConfig', () => {
       port: 50051,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
+      maxConnectionAgeMs: 0,
     });
   });
 

@@ -1,9 +1,10 @@
-import { runServer } from '@repo/server-kit';
+import { runServer, serverOptionsOf } from '@repo/server-kit';
 import { readConfig } from './config';
 import { createStreamServer } from './server';
 
 void runServer({
   name: 'stream',
   readConfig,
-  create: ({ greeterAddr }, logger) => createStreamServer({ logger, greeterAddr }),
+  create: (config, logger) =>
+    createStreamServer({ logger, greeterAddr: config.greeterAddr, serverOptions: serverOptionsOf(config) }),
 });

@@ -50,6 +50,9 @@ export class Greeter {
     this.target = options.target ?? DEFAULT_TARGET;
     this.client = new GeneratedClient(this.target, options.credentials ?? credentials.createInsecure(), {
       'grpc.service_config': JSON.stringify(SERVICE_CONFIG),
+      // grpc-js re-resolves a name only when a connection ends, at most every 30 s by default:
+      // 5 s lets a replica that (re)started be found soon after the next reconnection.
+      'grpc.dns_min_time_between_resolutions_ms': 5_000,
       ...options.channelOptions,
     });
   }

@@ -2,20 +2,33 @@
 # `--target service` (services/*) or `--target client` (clients/*, runs the CLI).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# Dependencies: from the lockfile alone, so this layer survives every source-only change.
-FROM ${NODE_IMAGE} AS deps
+FROM ${NODE_IMAGE} AS base
 ARG PNPM_VERSION=10.34.9
-RUN npm install --global --no-fund --no-audit "pnpm@${PNPM_VERSION}"
+ARG TURBO_VERSION=2.11.11
+RUN npm install --global --no-fund --no-audit "pnpm@${PNPM_VERSION}" "turbo@${TURBO_VERSION}"
+ENV TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
 WORKDIR /repo
+
+# Every package the lockfile names, downloaded once: this layer changes with the lockfile only.
+FROM base AS store
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 RUN pnpm fetch
 
-# Build only what PACKAGE needs, then a pruned production tree of it in /out.
-FROM deps AS build
+# PACKAGE and the workspace packages it depends on, nothing else: their manifests (out/json)
+# and their sources (out/full).
+FROM base AS prune
 ARG PACKAGE
 COPY . .
-RUN pnpm install --offline --frozen-lockfile \
- && pnpm turbo run build --filter="${PACKAGE}..." --output-logs=errors-only \
+RUN turbo prune "${PACKAGE}" --docker
+
+# Install from the manifests (cached until a package.json or the lockfile changes), then build
+# from the sources, then a pruned production tree of PACKAGE in /out.
+FROM store AS build
+ARG PACKAGE
+COPY --from=prune /repo/out/json/ ./
+RUN pnpm install --offline --frozen-lockfile
+COPY --from=prune /repo/out/full/ ./
+RUN turbo run build --filter="${PACKAGE}" --output-logs=errors-only \
  && pnpm --filter="${PACKAGE}" deploy --prod --legacy /out
 
 # A service: its own tree only, as the unprivileged node user (uid 1000), healthy when its

@@ -38,6 +38,12 @@ describe('greeter CLI', () => {
     ]);
   });
 
+  it('calls $GREETER_ADDR when no --target is given', async () => {
+    const result = await runCli(['hello', 'Env'], { env: { GREETER_ADDR: server.target } });
+    expect(result.exit).toBe(0);
+    expect(result.stdout).toMatch(/^Hello Env {2}\(served by /);
+  });
+
   it('greets world when no name is given', async () => {
     const result = await runCli(['hello', '--target', server.target]);
     expect(result.exit).toBe(0);

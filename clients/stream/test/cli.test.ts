@@ -31,6 +31,14 @@ describe('stream CLI: get', () => {
     expect(server.call.received).toEqual([{ text: 'hi there', count: 3, intervalMs: 0, payloadBytes: 0 }]);
   });
 
+  it('calls $STREAM_ADDR when no --target is given', async () => {
+    const result = await runCli(['get', 'env', '-c', '1', '-i', '0'], {
+      env: { STREAM_ADDR: server.target },
+    });
+    expect(result.exit).toBe(0);
+    expect(lines(result.stdout)[0]).toBe('#1 env');
+  });
+
   it('asks for five messages of "hello" 200 ms apart by default', async () => {
     // Only the request matters here: answer with no messages at once.
     server.getStream = async (call) => {
@@ -191,7 +199,7 @@ describe('stream CLI', () => {
       const result = await runCli(args);
       expect(result.exit).toBe(0);
       expect(result.stdout).toMatch(/^Usage: stream <command> \[arguments\] \[options\]\n/);
-      expect(result.stdout).toContain('(default localhost:50052)');
+      expect(result.stdout).toContain('(default: $STREAM_ADDR or localhost:50052)');
       expect(result.stderr).toBe('');
     }
   });

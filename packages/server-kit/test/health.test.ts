@@ -63,7 +63,7 @@ describe('grpc.health.v1.Health', () => {
         expect(await within(watch.next(), 5_000, 'first status')).toEqual({ value: 'SERVING', done: false });
 
         const stopped = running.server.shutdown(500);
-        expect(await within(watch.next(), 1_000, 'status after shutdown')).toEqual({
+        expect(await within(watch.next(), 3_000, 'status after shutdown')).toEqual({
           value: 'NOT_SERVING',
           done: false,
         });

@@ -8,7 +8,7 @@ import { createTestGreeter, createTestStreamService, type TestHooks } from './su
 import { deadlineIn } from './support/timing';
 
 /** A margin for timers and sockets on a busy machine, over what the code promises. */
-const MARGIN_MS = 700;
+const MARGIN_MS = 2_000;
 
 let running: TestServer;
 let hooks: TestHooks;
@@ -85,7 +85,7 @@ describe('GrpcServer.shutdown', () => {
 
       expect(elapsed).toBeGreaterThanOrEqual(290);
       expect(elapsed).toBeLessThan(300 + MARGIN_MS);
-      expect(await within(watch.next(), 1_000, 'status after shutdown')).toEqual({
+      expect(await within(watch.next(), 3_000, 'status after shutdown')).toEqual({
         value: 'NOT_SERVING',
         done: false,
       });
@@ -122,7 +122,7 @@ describe('GrpcServer.shutdown', () => {
       await within(running.server.shutdown(100), 100 + MARGIN_MS, 'shutdown');
 
       await aborted;
-      expect(await within(ended, 1_000, 'end of the stream')).toMatchObject({
+      expect(await within(ended, 3_000, 'end of the stream')).toMatchObject({
         code: status.CANCELLED,
         details: 'Call cancelled',
       });

@@ -29,7 +29,7 @@ describe('the stream service process on SIGTERM', () => {
   it('lets a GetStream in flight finish, turns NOT_SERVING, answers nothing afterwards and exits 0', async () => {
     expect(await health.check('stream.v1.StreamService')).toBe('SERVING');
     const watch = health.watch('stream.v1.StreamService');
-    expect(await within(watch.next(), 1_000, 'first Watch status')).toEqual({
+    expect(await within(watch.next(), 3_000, 'first Watch status')).toEqual({
       done: false,
       value: 'SERVING',
     });

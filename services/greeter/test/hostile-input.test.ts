@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { connect, constants } from 'node:http2';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { status } from '@grpc/grpc-js';
+import { Greeter } from '@repo/greeter-client';
+import { type ServiceProcess, spawnService } from '@repo/test-kit';
+
+// The attacker is this process, speaking raw HTTP/2 where the library's client would refuse to
+// send such bytes; the Greeter runs in a process of its own, whose memory is read from /proc.
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
+const MiB = 1024 * 1024;
+const PATH = '/helloworld.Greeter/SayHello';
+
+interface Answer {
+  grpcStatus: number;
+  grpcMessage: string;
+}
+
+/** Sends one gRPC request whose body is `body` (frames included), and reads the status. */
+function rawCall(
+  target: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const session = connect(`http://${target}`);
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    session.on('error', () => {});
+    const stream = session.request({
+      [constants.HTTP2_HEADER_METHOD]: 'POST',
+      [constants.HTTP2_HEADER_PATH]: PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...headers,
+    });
+    let answer: Answer | undefined;
+    const take = (fields: Record<string, unknown>) => {
+      if (fields['grpc-status'] !== undefined) {
+        answer = {
+          grpcStatus: Number(fields['grpc-status']),
+          grpcMessage: decodeURIComponent(String(fields['grpc-message'] ?? '')),
+        };
+      }
+    };
+    stream.on('response', take);
+    stream.on('trailers', take);
+    stream.on('data', () => {});
+    stream.on('error', () => {});
+    stream.on('close', () => {
+      clearTimeout(timer);
+      session.close();
+      if (answer) resolve(answer);
+      else reject(new Error(`stream closed without a grpc-status (RST code ${stream.rstCode})`));
+    });
+    stream.end(body);
+  });
+}
+
+/** A gRPC length-prefixed frame. */
+function frame(message: Buffer, { compressed = false, declaredLength = message.length } = {}): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt8(compressed ? 1 : 0, 0);
+  header.writeUInt32BE(declaredLength, 1);
+  return Buffer.concat([header, message]);
+}
+
+function rssOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
+  return Number(line?.[1] ?? 0) * 1024;
+}
+
+describe('the Greeter under hostile input', () => {
+  let service: ServiceProcess;
+  let greeter: Greeter;
+  let baseline: number;
+
+  beforeAll(async () => {
+    service = await spawnService(MAIN);
+    greeter = new Greeter({ target: service.target });
+    await greeter.sayHello('warm-up');
+    baseline = rssOf(service.child.pid ?? 0);
+  });
+
+  afterAll(async () => {
+    greeter.close();
+    service.child.kill('SIGTERM');
+    await service.exited;
+  });
+
+  afterEach(async () => {
+    // Still serving, and its memory did not follow the attack.
+    await expect(greeter.sayHello('after', { timeoutMs: 5_000 })).resolves.toMatchObject({
+      message: 'Hello after',
+    });
+    expect(service.child.exitCode).toBeNull();
+    expect(rssOf(service.child.pid ?? 0) - baseline).toBeLessThan(64 * MiB);
+  });
+
+  it('answers RESOURCE_EXHAUSTED to a message that declares 100 MiB and sends a few bytes', async () => {
+    const answer = await rawCall(
+      service.target,
+      frame(Buffer.from([0x0a, 0x01, 0x41]), { declaredLength: 100 * MiB }),
+    );
+
+    expect(answer.grpcStatus).toBe(status.RESOURCE_EXHAUSTED);
+  });
+
+  it('answers RESOURCE_EXHAUSTED to a gzip bomb: 100 MiB of zeros in about 100 KB', async () => {
+    const bomb = gzipSync(Buffer.alloc(100 * MiB), { level: 9 });
+    expect(bomb.length).toBeLessThan(200 * 1024);
+
+    const answer = await rawCall(service.target, frame(bomb, { compressed: true }), {
+      'grpc-encoding': 'gzip',
+    });
+
+    expect(answer.grpcStatus).toBe(status.RESOURCE_EXHAUSTED);
+  });
+
+  it('answers INTERNAL to a body that is not valid gzip', async () => {
+    const answer = await rawCall(
+      service.target,
+      frame(Buffer.from('this is not gzip at all'), { compressed: true }),
+      {
+        'grpc-encoding': 'gzip',
+      },
+    );
+
+    expect(answer.grpcStatus).toBe(status.INTERNAL);
+  });
+
+  it.each([
+    ['a truncated varint', Buffer.from([0x08, 0xff, 0xff])],
+    ['wire type 6', Buffer.from([0x0e, 0x00])],
+    ['wire type 7', Buffer.from([0x0f, 0x00])],
+    ['a length past the end', Buffer.from([0x0a, 0x7f, 0x41])],
+    ['100,000 nested groups', Buffer.concat([Buffer.alloc(100_000, 0x13), Buffer.alloc(100_000, 0x14)])],
+  ])('answers INTERNAL to a HelloRequest with %s, without crashing', async (_what, message) => {
+    const answer = await rawCall(service.target, frame(message));
+
+    expect(answer.grpcStatus).toBe(status.INTERNAL);
+  });
+
+  it('answers INVALID_ARGUMENT to a name that is not valid UTF-8', async () => {
+    const answer = await rawCall(service.target, frame(Buffer.from([0x0a, 0x02, 0xc3, 0x28])));
+
+    expect(answer).toEqual({
+      grpcStatus: status.INVALID_ARGUMENT,
+      grpcMessage: 'name must be valid UTF-8 text without control characters',
+    });
+  });
+});

@@ -4,6 +4,7 @@ import {
   COMMON_FLAGS,
   COMMON_HELP,
   commonCallOptions,
+  commonCredentials,
   parseCount,
   runCli,
   UsageError,
@@ -23,6 +24,7 @@ Examples:
   greeter hello
   greeter hello Ada Grace --target 127.0.0.1:50051
   greeter hello world --repeat 6 --target dns:///localhost:50051
+  greeter hello Ada --ca certs/ca.pem --cert certs/client.pem --key certs/client-key.pem
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -40,7 +42,10 @@ async function main(argv: string[]): Promise<void> {
   const repeat = parseCount('repeat', values.repeat, 1);
   const callOptions = commonCallOptions(values);
 
-  const greeter = new Greeter({ target: values.target ?? (process.env.GREETER_ADDR || DEFAULT_TARGET) });
+  const greeter = new Greeter({
+    target: values.target ?? (process.env.GREETER_ADDR || DEFAULT_TARGET),
+    credentials: commonCredentials(values),
+  });
   try {
     for (const name of names.length > 0 ? names : ['world']) {
       for (let i = 0; i < repeat; i++) {

@@ -5,6 +5,7 @@ import {
   COMMON_FLAGS,
   COMMON_HELP,
   commonCallOptions,
+  commonCredentials,
   parseCount,
   runCli,
   UsageError,
@@ -32,6 +33,7 @@ Examples:
   stream put alpha beta gamma
   seq 1 100000 | stream put -
   stream all Ada Grace Linus
+  stream get --ca certs/ca.pem --cert certs/client.pem --key certs/client-key.pem
 `;
 
 const OPTIONS = {
@@ -51,7 +53,10 @@ async function main(argv: string[]): Promise<void> {
   const callOptions = commonCallOptions(values);
   const print = (json: object, text: string) =>
     process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
-  const client = new StreamClient({ target: values.target ?? (process.env.STREAM_ADDR || DEFAULT_TARGET) });
+  const client = new StreamClient({
+    target: values.target ?? (process.env.STREAM_ADDR || DEFAULT_TARGET),
+    credentials: commonCredentials(values),
+  });
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)} s`;
   try {

@@ -13,6 +13,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Sent as `x-request-id`, so the servers' logs of this call can be correlated. */
   requestId?: string;
+  /**
+   * Sent as `authorization: Bearer <token>`, for servers started with AUTH_TOKEN. Over a
+   * connection without TLS it travels in clear text.
+   */
+  token?: string;
   /** More request metadata. */
   metadata?: Metadata | Record<string, string>;
   /**
@@ -32,6 +37,7 @@ export function toGrpcCall(options: CallOptions = {}): {
     for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
   }
   if (options.requestId !== undefined) metadata.set('x-request-id', options.requestId);
+  if (options.token !== undefined) metadata.set('authorization', `Bearer ${options.token}`);
 
   const deadlines = [
     options.deadline?.getTime(),

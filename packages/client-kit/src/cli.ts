@@ -52,6 +52,10 @@ export const COMMON_FLAGS = {
   target: { type: 'string', short: 't' },
   'timeout-ms': { type: 'string' },
   'request-id': { type: 'string' },
+  token: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -59,15 +63,30 @@ export const COMMON_FLAGS = {
 export const COMMON_HELP = `  -t, --target <target>    server address: host:port or dns:///host:port
       --timeout-ms <ms>     deadline of each call (default 10000)
       --request-id <id>     x-request-id to send (default: the server makes one)
+      --token <token>       bearer token for a server started with AUTH_TOKEN
+                            (default: $GRPC_TOKEN; the variable keeps it out of ps)
+      --ca <file>           use TLS, trusting this CA (PEM) (default: $GRPC_CA_FILE)
+      --cert <file>         use TLS, presenting this client certificate (PEM) for mTLS
+                            (default: $GRPC_CERT_FILE); needs --key
+      --key <file>          the client certificate's private key (default: $GRPC_KEY_FILE)
       --json                print one JSON object per result
   -h, --help               show this help`;
 
-/** The CallOptions the common flags describe. */
-export function commonCallOptions(values: { 'timeout-ms'?: string; 'request-id'?: string }): {
+/** The CallOptions the common flags describe; the token defaults to GRPC_TOKEN in `env`. */
+export function commonCallOptions(
+  values: { 'timeout-ms'?: string; 'request-id'?: string; token?: string },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): {
   timeoutMs: number;
   requestId?: string;
+  token?: string;
 } {
   const timeoutMs = parseCount('timeout-ms', values['timeout-ms'], 10_000);
   const requestId = values['request-id'];
-  return requestId === undefined ? { timeoutMs } : { timeoutMs, requestId };
+  const token = values.token ?? (env.GRPC_TOKEN || undefined);
+  return {
+    timeoutMs,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(token ? { token } : {}),
+  };
 }

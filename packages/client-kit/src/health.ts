@@ -1,5 +1,6 @@
 import {
   type ChannelCredentials,
+  type ChannelOptions,
   type Client,
   type ClientReadableStream,
   type ClientUnaryCall,
@@ -40,14 +41,29 @@ const HealthGrpcClient = makeGenericClientConstructor(
 ) as unknown as new (
   target: string,
   creds: ChannelCredentials,
+  options: ChannelOptions,
 ) => HealthGrpcClient;
+
+export interface HealthClientOptions {
+  /** Plaintext by default (see createTlsCredentials). */
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options, such as `grpc.ssl_target_name_override`. */
+  channelOptions?: ChannelOptions;
+}
 
 /** A grpc.health.v1.Health client: what orchestrators and probes ask a server. */
 export class HealthClient {
   private readonly grpc: HealthGrpcClient;
 
-  constructor(readonly target: string) {
-    this.grpc = new HealthGrpcClient(target, credentials.createInsecure());
+  constructor(
+    readonly target: string,
+    options: HealthClientOptions = {},
+  ) {
+    this.grpc = new HealthGrpcClient(
+      target,
+      options.credentials ?? credentials.createInsecure(),
+      options.channelOptions ?? {},
+    );
   }
 
   /**

@@ -1,5 +1,13 @@
 export { type CallOptions, cancelOnAbort, toGrpcCall } from './call-options';
 export { COMMON_FLAGS, COMMON_HELP, commonCallOptions, parseCount, runCli, UsageError } from './cli';
+export { commonCredentials } from './cli-tls';
 export { type CallError, describeError, isCallError } from './errors';
-export { HealthClient, type ServingStatus, waitForServing } from './health';
+export { HealthClient, type HealthClientOptions, type ServingStatus, waitForServing } from './health';
 export { type Source, writeAll } from './streams';
+export {
+  createTlsCredentials,
+  readPemFile,
+  type TlsFiles,
+  type TlsPems,
+  tlsCredentialsFromFiles,
+} from './tls';

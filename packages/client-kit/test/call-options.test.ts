@@ -41,4 +41,10 @@ describe('toGrpcCall', () => {
     expect(metadata.getMap()).toEqual({ 'x-tenant': 'blue', 'x-request-id': 'req-2' });
     expect(given.getMap()).toEqual({ 'x-tenant': 'blue' });
   });
+
+  it('sends the token as an authorization bearer header', () => {
+    const { metadata } = toGrpcCall({ token: 'test-token-0123456789' });
+
+    expect(metadata.get('authorization')).toEqual(['Bearer test-token-0123456789']);
+  });
 });

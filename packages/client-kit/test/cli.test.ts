@@ -23,7 +23,7 @@ describe('parseCount', () => {
 
 describe('commonCallOptions', () => {
   it('defaults to a 10 s timeout and no request id', () => {
-    expect(commonCallOptions({})).toEqual({ timeoutMs: 10_000 });
+    expect(commonCallOptions({}, {})).toEqual({ timeoutMs: 10_000 });
   });
 
   it('takes --timeout-ms and --request-id', () => {
@@ -31,6 +31,18 @@ describe('commonCallOptions', () => {
       timeoutMs: 250,
       requestId: 'req-9',
     });
+  });
+
+  it('takes the token from --token, else from GRPC_TOKEN, else sends none', () => {
+    const env = { GRPC_TOKEN: 'from-the-environment' };
+
+    expect(commonCallOptions({ token: 'from-the-flag' }, env)).toEqual({
+      timeoutMs: 10_000,
+      token: 'from-the-flag',
+    });
+    expect(commonCallOptions({}, env)).toEqual({ timeoutMs: 10_000, token: 'from-the-environment' });
+    expect(commonCallOptions({}, { GRPC_TOKEN: '' })).toStrictEqual({ timeoutMs: 10_000 });
+    expect(commonCallOptions({}, {})).toStrictEqual({ timeoutMs: 10_000 });
   });
 });
 
@@ -47,5 +59,16 @@ describe('describeError', () => {
   it('falls back to the message of any other error', () => {
     expect(describeError(new Error('boom'))).toBe('boom');
     expect(describeError('plain')).toBe('plain');
+  });
+
+  it('keeps to one line when the details span several, as TLS errors do', () => {
+    const err = Object.assign(new Error('14 UNAVAILABLE'), {
+      code: status.UNAVAILABLE,
+      details: 'Last error: alert certificate required:SSL alert number 116\n (2026-01-01T00:00:00.000Z). ',
+    });
+
+    expect(describeError(err)).toBe(
+      'UNAVAILABLE: Last error: alert certificate required:SSL alert number 116 (2026-01-01T00:00:00.000Z).',
+    );
   });
 });

@@ -1,12 +1,11 @@
 import { isIP } from 'node:net';
 import type { ChannelOptions } from '@grpc/grpc-js';
+import { MIN_TOKEN_LENGTH } from './auth';
+// In a file of their own, so that tls.ts can throw ConfigError without an import cycle.
+import { ConfigError, type Env } from './config-error';
+import { readServerTls, type ServerTls } from './tls';
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-/** A configuration value that cannot be used; the message names the variable and the value. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError, type Env };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -27,6 +26,16 @@ export interface ServerConfig {
    * 0: never).
    */
   maxConnectionAgeMs: number;
+  /**
+   * Every call but health and reflection must carry `authorization: Bearer <authToken>`
+   * (AUTH_TOKEN; unset: no authentication).
+   */
+  authToken?: string;
+  /**
+   * TLS_CERT_FILE and TLS_KEY_FILE (and TLS_CLIENT_CA_FILE for mTLS), read at start-up;
+   * unset: plaintext. See readServerTls.
+   */
+  tls?: ServerTls;
 }
 
 export const SERVER_DEFAULTS = {
@@ -37,8 +46,8 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 /**
- * Reads HOST, PORT, LOG_LEVEL, SHUTDOWN_GRACE_MS and MAX_CONNECTION_AGE_MS; throws ConfigError
- * naming a bad value.
+ * Reads HOST, PORT, LOG_LEVEL, SHUTDOWN_GRACE_MS, MAX_CONNECTION_AGE_MS and AUTH_TOKEN, and
+ * the TLS_* files; throws ConfigError naming a bad value (a token's value is never shown).
  */
 export function readServerConfig(env: Env, defaults: { port: number }): ServerConfig {
   return {
@@ -55,6 +64,8 @@ export function readServerConfig(env: Env, defaults: { port: number }): ServerCo
       min: 0,
       max: 2_147_483_647,
     }),
+    authToken: readToken(env, 'AUTH_TOKEN'),
+    tls: readServerTls(env),
   };
 }
 
@@ -89,6 +100,21 @@ export function readChoice<T extends string>(env: Env, name: string, choices: re
     throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+/**
+ * A secret such as a bearer token: unset, or at least MIN_TOKEN_LENGTH visible ASCII characters
+ * (what a metadata value can carry). The ConfigError names the variable, never the value.
+ */
+export function readToken(env: Env, name: string): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  if (raw.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError(
+      `${name} must be at least ${MIN_TOKEN_LENGTH} visible ASCII characters without spaces (value not shown)`,
+    );
+  }
+  return raw;
 }
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;

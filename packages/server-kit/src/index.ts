@@ -1,3 +1,10 @@
+export {
+  AUTHORIZATION_HEADER,
+  createAuthInterceptor,
+  MIN_TOKEN_LENGTH,
+  PUBLIC_SERVICES,
+  UNAUTHENTICATED_DETAILS,
+} from './auth';
 export { messagesOf, REQUEST_ID_HEADER, requestIdOf, SERVED_BY_HEADER, signalOf } from './call-context';
 export {
   ConfigError,
@@ -9,6 +16,7 @@ export {
   readInteger,
   readServerConfig,
   readTarget,
+  readToken,
   type ServerConfig,
   serverOptionsOf,
 } from './config';
@@ -23,3 +31,11 @@ export {
   serviceNameOf,
 } from './server';
 export { checkText, type TextRule } from './text';
+export {
+  readChannelTls,
+  readServerTls,
+  type ServerTls,
+  serverCredentialsOf,
+  type TlsMode,
+  tlsModeOf,
+} from './tls';

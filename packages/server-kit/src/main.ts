@@ -53,7 +53,7 @@ export async function runServer<C extends ServerConfig>({
   process.on('SIGINT', onSignal);
 
   try {
-    await server.listen(config.host, config.port);
+    await server.listen(config.host, config.port, config.tls);
   } catch (err: unknown) {
     logger.fatal({ err }, 'cannot start');
     process.exit(1);

@@ -1,7 +1,6 @@
 import {
   type ChannelOptions,
   Server,
-  ServerCredentials,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -9,9 +8,11 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { loadPackageDefinition } from '@repo/proto';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
+import { createAuthInterceptor } from './auth';
 import { createCallLogInterceptor } from './call-log';
 import { guardService, HandlerGauge } from './guard';
 import type { Logger } from './logger';
+import { type ServerTls, serverCredentialsOf, tlsModeOf } from './tls';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
@@ -25,6 +26,11 @@ export interface CreateServerOptions {
   logger: Logger;
   /** grpc-js server options (message size limits, keepalive, ...), over our defaults. */
   serverOptions?: ChannelOptions;
+  /**
+   * When set, every call but health and reflection must carry `authorization: Bearer <it>`,
+   * else it ends with UNAUTHENTICATED before its handler runs (see createAuthInterceptor).
+   */
+  authToken?: string;
   /** Closed after the server has shut down: the service's own clients, pools, ... */
   onClose?: () => void | Promise<void>;
 }
@@ -51,10 +57,13 @@ export class GrpcServer {
   private readonly onClose: (() => void | Promise<void>) | undefined;
   private shutdownPromise: Promise<void> | undefined;
 
-  constructor({ services, logger, serverOptions, onClose }: CreateServerOptions) {
+  constructor({ services, logger, serverOptions, authToken, onClose }: CreateServerOptions) {
     this.logger = logger;
     this.onClose = onClose;
-    this.server = new Server({ ...serverOptions, interceptors: [createCallLogInterceptor(logger)] });
+    // The call log comes first: it sees each call before authentication, so rejected calls are logged.
+    const interceptors = [createCallLogInterceptor(logger)];
+    if (authToken !== undefined) interceptors.push(createAuthInterceptor(authToken));
+    this.server = new Server({ ...serverOptions, interceptors });
     this.serviceNames = services.map(({ definition }) => serviceNameOf(definition));
     for (const { definition, implementation } of services) {
       this.server.addService(definition, guardService(definition, implementation, logger, this.handlers));
@@ -69,16 +78,19 @@ export class GrpcServer {
     );
   }
 
-  /** Binds (without TLS), marks every service SERVING, and resolves with the bound port. */
-  async listen(host: string, port: number): Promise<number> {
+  /**
+   * Binds (plaintext without `tls`, TLS with it, mTLS with its client CA: see readServerTls),
+   * marks every service SERVING, and resolves with the bound port.
+   */
+  async listen(host: string, port: number, tls?: ServerTls): Promise<number> {
     const address = `${host}:${port}`;
     const bound = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) =>
+      this.server.bindAsync(address, serverCredentialsOf(tls), (err, boundPort) =>
         err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve(boundPort),
       );
     });
     this.setStatus('SERVING');
-    this.logger.info({ host, port: bound, services: this.serviceNames }, 'serving');
+    this.logger.info({ host, port: bound, services: this.serviceNames, tls: tlsModeOf(tls) }, 'serving');
     return bound;
   }
 

@@ -1,3 +1,4 @@
+export { createDevCerts, DEV_CERTS_SCRIPT, type DevCerts } from './certs';
 export { type LogLine, LogSink } from './logs';
 export { closedAddress } from './net';
 export { type ServiceProcess, spawnService } from './processes';

@@ -1,6 +1,9 @@
-/** What listenLocal needs of a server: server-kit's GrpcServer, without depending on it. */
-export interface Listenable {
-  listen(host: string, port: number): Promise<number>;
+/**
+ * What listenLocal needs of a server: server-kit's GrpcServer, without depending on it (`Tls`:
+ * its TLS settings).
+ */
+export interface Listenable<Tls = never> {
+  listen(host: string, port: number, tls?: Tls): Promise<number>;
   shutdown(graceMs: number): Promise<void>;
 }
 
@@ -12,8 +15,12 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Binds a server on 127.0.0.1 and an ephemeral port. */
-export async function listenLocal(server: Listenable, graceMs = 1_000): Promise<Running> {
-  const port = await server.listen('127.0.0.1', 0);
+/** Binds a server on 127.0.0.1 and an ephemeral port, with `tls` when given. */
+export async function listenLocal<Tls>(
+  server: Listenable<Tls>,
+  graceMs = 1_000,
+  tls?: Tls,
+): Promise<Running> {
+  const port = await server.listen('127.0.0.1', 0, tls);
   return { port, target: `127.0.0.1:${port}`, stop: () => server.shutdown(graceMs) };
 }

@@ -5,5 +5,6 @@ import { createGreeterServer } from './server';
 void runServer({
   name: 'greeter',
   readConfig,
-  create: (config, logger) => createGreeterServer({ logger, serverOptions: serverOptionsOf(config) }),
+  create: (config, logger) =>
+    createGreeterServer({ logger, serverOptions: serverOptionsOf(config), authToken: config.authToken }),
 });

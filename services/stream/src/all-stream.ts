@@ -30,10 +30,12 @@ export function greeterErrorToStatus(err: unknown, greeterTarget: string, positi
 /**
  * Answers every message, in order, with the Greeter's greeting for its name. Each Greeter call
  * is a child of this call (`parent`): it inherits the earlier deadline and is cancelled with it,
- * and it carries this call's request id. The next message is read only once the previous answer
- * is written, so a slow client slows the Greeter traffic rather than filling our memory.
+ * and it carries this call's request id, and `greeterToken` when the Greeter requires one (the
+ * client's own token is for this service only and is never forwarded). The next message is read
+ * only once the previous answer is written, so a slow client slows the Greeter traffic rather
+ * than filling our memory.
  */
-export function createAllStream(greeter: Greeter) {
+export function createAllStream(greeter: Greeter, greeterToken?: string) {
   return async function allStream(
     call: ServerDuplexStream<AllStreamRequest, AllStreamResponse>,
   ): Promise<void> {
@@ -44,7 +46,7 @@ export function createAllStream(greeter: Greeter) {
       for await (const { name } of messagesOf(call)) {
         position++;
         const greeting = await greeter
-          .sayHello(name, { parent: call, timeoutMs: GREETER_TIMEOUT_MS, requestId })
+          .sayHello(name, { parent: call, timeoutMs: GREETER_TIMEOUT_MS, requestId, token: greeterToken })
           .catch((err: unknown) => {
             throw greeterErrorToStatus(err, greeter.target, position);
           });

@@ -1,4 +1,12 @@
-import { type Env, readServerConfig, readTarget, type ServerConfig } from '@repo/server-kit';
+import type { TlsPems } from '@repo/client-kit';
+import {
+  type Env,
+  readChannelTls,
+  readServerConfig,
+  readTarget,
+  readToken,
+  type ServerConfig,
+} from '@repo/server-kit';
 
 export const DEFAULT_PORT = 50052;
 export const DEFAULT_GREETER_ADDR = 'localhost:50051';
@@ -6,6 +14,13 @@ export const DEFAULT_GREETER_ADDR = 'localhost:50051';
 export interface StreamConfig extends Readonly<ServerConfig> {
   /** Where the Greeter is (GREETER_ADDR): host:port, or dns:///host:port for every replica. */
   readonly greeterAddr: string;
+  /** Sent to the Greeter as `authorization: Bearer <it>` (GREETER_TOKEN: the Greeter's AUTH_TOKEN). */
+  readonly greeterToken?: string;
+  /**
+   * TLS to the Greeter: GREETER_CA_FILE, the CA its certificate must chain to, and for mTLS
+   * GREETER_CERT_FILE and GREETER_KEY_FILE, this service's client certificate; unset: plaintext.
+   */
+  readonly greeterTls?: TlsPems;
 }
 
 /** Parses the environment once; throws ConfigError naming a bad value. */
@@ -13,5 +28,7 @@ export function readConfig(env: Env = process.env): StreamConfig {
   return Object.freeze({
     ...readServerConfig(env, { port: DEFAULT_PORT }),
     greeterAddr: readTarget(env, 'GREETER_ADDR', DEFAULT_GREETER_ADDR),
+    greeterToken: readToken(env, 'GREETER_TOKEN'),
+    greeterTls: readChannelTls(env, 'GREETER'),
   });
 }

@@ -6,5 +6,12 @@ void runServer({
   name: 'stream',
   readConfig,
   create: (config, logger) =>
-    createStreamServer({ logger, greeterAddr: config.greeterAddr, serverOptions: serverOptionsOf(config) }),
+    createStreamServer({
+      logger,
+      greeterAddr: config.greeterAddr,
+      serverOptions: serverOptionsOf(config),
+      authToken: config.authToken,
+      greeterToken: config.greeterToken,
+      greeterTls: config.greeterTls,
+    }),
 });

@@ -1,4 +1,5 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
+import { createTlsCredentials, type TlsPems } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { StreamServiceService } from '@repo/proto';
 import { createServer, type GrpcServer, type Logger } from '@repo/server-kit';
@@ -14,14 +15,33 @@ export interface StreamServerOptions {
   greeterAddr: string;
   /** grpc-js server options (see serverOptionsOf). */
   serverOptions?: ChannelOptions;
+  /** The bearer token this server requires (AUTH_TOKEN); unset: none. */
+  authToken?: string;
+  /** The bearer token sent to the Greeter (GREETER_TOKEN); unset: none. */
+  greeterToken?: string;
+  /** TLS to the Greeter (GREETER_CA_FILE, ...: see readChannelTls); unset: plaintext. */
+  greeterTls?: TlsPems;
 }
 
-export function createStreamServer({ logger, greeterAddr, serverOptions }: StreamServerOptions): GrpcServer {
-  const greeter = new Greeter({ target: greeterAddr });
+export function createStreamServer({
+  logger,
+  greeterAddr,
+  serverOptions,
+  authToken,
+  greeterToken,
+  greeterTls,
+}: StreamServerOptions): GrpcServer {
+  const greeter = new Greeter({
+    target: greeterAddr,
+    credentials: greeterTls && createTlsCredentials(greeterTls),
+  });
   return createServer({
     logger,
-    services: [{ definition: StreamServiceService, implementation: createStreamService({ greeter }) }],
+    services: [
+      { definition: StreamServiceService, implementation: createStreamService({ greeter, greeterToken }) },
+    ],
     serverOptions,
+    authToken,
     onClose: () => greeter.close(),
   });
 }

@@ -1,17 +1,7 @@
 import { ConfigError, readHost, readServerConfig, readTarget, serverOptionsOf } from '../src';
+import { configErrorOf } from './support/config-error';
 
 const DEFAULTS = { port: 50051 };
-
-/** The ConfigError that `read` throws, so that its class and message can both be checked. */
-function configErrorOf(read: () => unknown): ConfigError {
-  try {
-    read();
-  } catch (err: unknown) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 describe('readServerConfig', () => {
   it('uses the defaults when nothing is set', () => {

@@ -5,7 +5,6 @@ import { createTlsCredentials } from '@repo/client-kit';
 import { GreeterClient, GreeterService } from '@repo/proto';
 import { createDevCerts, type DevCerts, LogSink, runNode } from '@repo/test-kit';
 import {
-  ConfigError,
   createLogger,
   createServer,
   type GrpcServer,
@@ -15,6 +14,7 @@ import {
   tlsModeOf,
 } from '../src';
 import { type Outcome, sayHello } from './support/calls';
+import { configErrorOf } from './support/config-error';
 import { createTestGreeter } from './support/test-services';
 
 /** The built health probe, as the Docker HEALTHCHECK runs it. */
@@ -34,17 +34,6 @@ afterAll(async () => {
 });
 
 const pem = (path: string) => readFileSync(path);
-
-/** The ConfigError that `read` throws, so that its class and message can both be checked. */
-function configErrorOf(read: () => unknown): ConfigError {
-  try {
-    read();
-  } catch (err: unknown) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 describe('readServerTls', () => {
   it('leaves TLS off when no TLS variable is set', () => {

@@ -7,6 +7,7 @@ export { type Source, writeAll } from './streams';
 export {
   createTlsCredentials,
   readPemFile,
+  reasonOf,
   type TlsFiles,
   type TlsPems,
   tlsCredentialsFromFiles,

@@ -52,15 +52,19 @@ export function readPemFile(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err: unknown) {
-    // Node's message ends with the path again: ", open 'ca.pem'".
-    const why = messageOf(err).replace(/, \w+ '.*'$/, '');
-    throw new Error(`cannot read "${path}" (${why})`);
+    throw new Error(`cannot read "${path}" (${reasonOf(err)})`);
   }
 }
 
-/** OpenSSL's reason without its code: `key values mismatch`, `no start line`. */
-function reasonOf(err: unknown): string {
-  return messageOf(err).replace(/^error:[0-9A-F]+:[^:]*::/, '');
+/**
+ * Why a TLS file failed, in short: OpenSSL's reason without its code (`key values mismatch`,
+ * `no start line`), or Node's file error without the path it repeats (`ENOENT: no such file or
+ * directory`, from "..., open 'ca.pem'").
+ */
+export function reasonOf(err: unknown): string {
+  return messageOf(err)
+    .replace(/^error:[0-9A-F]+:[^:]*::/, '')
+    .replace(/, \w+ '.*'$/, '');
 }
 
 /** Not `instanceof Error`: errors from Node's own modules fail that test under jest's sandbox. */

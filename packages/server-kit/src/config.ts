@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { MIN_TOKEN_LENGTH } from './auth';
-// In a file of their own, so that tls.ts can throw ConfigError without an import cycle.
-import { ConfigError, type Env } from './config-error';
+// In a file of their own, so that tls.ts can use them without an import cycle.
+import { ConfigError, type Env, readEnv as read } from './env';
 import { readServerTls, type ServerTls } from './tls';
 
 export { ConfigError, type Env };
@@ -72,11 +72,6 @@ export function readServerConfig(env: Env, defaults: { port: number }): ServerCo
 /** The grpc-js server options the configuration asks for. */
 export function serverOptionsOf(config: ServerConfig): ChannelOptions {
   return config.maxConnectionAgeMs > 0 ? { 'grpc.max_connection_age_ms': config.maxConnectionAgeMs } : {};
-}
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === '' ? undefined : value;
 }
 
 export function readInteger(

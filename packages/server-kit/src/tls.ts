@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ServerCredentials } from '@grpc/grpc-js';
-import type { TlsPems } from '@repo/client-kit';
-import { ConfigError, type Env } from './config-error';
+import { reasonOf, type TlsPems } from '@repo/client-kit';
+import { ConfigError, type Env, readEnv as read } from './env';
 
 /** A server's TLS: its certificate (chain) and key, and for mTLS the CA of its clients; PEM. */
 export interface ServerTls {
@@ -90,20 +90,13 @@ export function tlsModeOf(tls: ServerTls | undefined): TlsMode {
   return tls.clientCa ? 'mtls' : 'tls';
 }
 
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === '' ? undefined : value;
-}
-
 /** The contents of the file `env[name]` names; ConfigError naming both when it cannot be read. */
 function readPem(env: Env, name: string): Buffer {
   const path = read(env, name) ?? '';
   try {
     return readFileSync(path);
   } catch (err: unknown) {
-    // Node's message ends with the path again: ", open '/x/y.pem'".
-    const why = messageOf(err).replace(/, \w+ '.*'$/, '');
-    throw new ConfigError(`${name} must be a readable PEM file, got "${path}" (${why})`);
+    throw new ConfigError(`${name} must be a readable PEM file, got "${path}" (${reasonOf(err)})`);
   }
 }
 
@@ -133,15 +126,4 @@ function checkKeyPair(
       `${certVar} and ${keyVar} must be a PEM certificate and its private key, got "${certFile}" and "${keyFile}" (${reasonOf(err)})`,
     );
   }
-}
-
-/** OpenSSL's reason without its code: `key values mismatch`, `no start line`. */
-function reasonOf(err: unknown): string {
-  return messageOf(err).replace(/^error:[0-9A-F]+:[^:]*::/, '');
-}
-
-/** Not `instanceof Error`: errors from Node's own modules fail that test under jest's sandbox. */
-function messageOf(err: unknown): string {
-  const message = (err as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : String(err);
 }

@@ -5,10 +5,6 @@ import { StreamServiceService } from '@repo/proto';
 import { createServer, type GrpcServer, type Logger } from '@repo/server-kit';
 import { createStreamService } from './stream-service';
 
-/**
- * StreamService with health, reflection and call logging, and its own client of the Greeter
- * at `greeterAddr` (closed when the server shuts down); not yet bound (see GrpcServer.listen).
- */
 export interface StreamServerOptions {
   logger: Logger;
   /** Where the Greeter is: host:port, or dns:///host:port for every replica. */
@@ -23,6 +19,10 @@ export interface StreamServerOptions {
   greeterTls?: TlsPems;
 }
 
+/**
+ * StreamService with health, reflection and call logging, and its own client of the Greeter
+ * at `greeterAddr` (closed when the server shuts down); not yet bound (see GrpcServer.listen).
+ */
 export function createStreamServer({
   logger,
   greeterAddr,

@@ -5,3 +5,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/** The trimmed value of `env[name]`; undefined when unset or blank. */
+export function readEnv(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}

@@ -1,17 +1,17 @@
 import { isIP } from 'node:net';
-import type { ChannelOptions } from '@grpc/grpc-js';
 import { MIN_TOKEN_LENGTH } from './auth';
 // In a file of their own, so that tls.ts can use them without an import cycle.
-import { ConfigError, type Env, readEnv as read } from './env';
+import { ConfigError, type Env, readEnv as read, readInteger } from './env';
+import { readServerLimits, type ServerLimits } from './limits';
 import { readServerTls, type ServerTls } from './tls';
 
-export { ConfigError, type Env };
+export { ConfigError, type Env, readInteger };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** What every server reads from its environment. */
-export interface ServerConfig {
+/** What every server reads from its environment: where to listen, how to log, and its limits. */
+export interface ServerConfig extends ServerLimits {
   /** Interface to listen on (HOST). */
   host: string;
   /** TCP port to listen on (PORT); 0 picks a free one. */
@@ -20,12 +20,6 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** How long in-flight calls may run after SIGTERM before they are cancelled (SHUTDOWN_GRACE_MS). */
   shutdownGraceMs: number;
-  /**
-   * After this long a connection is asked to go away (GOAWAY; calls on it finish), so that
-   * clients reconnect and re-resolve, and find replicas that started since (MAX_CONNECTION_AGE_MS;
-   * 0: never).
-   */
-  maxConnectionAgeMs: number;
   /**
    * Every call but health and reflection must carry `authorization: Bearer <authToken>`
    * (AUTH_TOKEN; unset: no authentication).
@@ -42,12 +36,11 @@ export const SERVER_DEFAULTS = {
   host: 'localhost',
   logLevel: 'info',
   shutdownGraceMs: 10_000,
-  maxConnectionAgeMs: 0,
 } as const;
 
 /**
- * Reads HOST, PORT, LOG_LEVEL, SHUTDOWN_GRACE_MS, MAX_CONNECTION_AGE_MS and AUTH_TOKEN, and
- * the TLS_* files; throws ConfigError naming a bad value (a token's value is never shown).
+ * Reads HOST, PORT, LOG_LEVEL, SHUTDOWN_GRACE_MS, AUTH_TOKEN, the TLS_* files and the limits
+ * (see ServerLimits); throws ConfigError naming a bad value (a token's value is never shown).
  */
 export function readServerConfig(env: Env, defaults: { port: number }): ServerConfig {
   return {
@@ -59,33 +52,10 @@ export function readServerConfig(env: Env, defaults: { port: number }): ServerCo
       min: 0,
       max: 3_600_000,
     }),
-    maxConnectionAgeMs: readInteger(env, 'MAX_CONNECTION_AGE_MS', {
-      fallback: SERVER_DEFAULTS.maxConnectionAgeMs,
-      min: 0,
-      max: 2_147_483_647,
-    }),
     authToken: readToken(env, 'AUTH_TOKEN'),
     tls: readServerTls(env),
+    ...readServerLimits(env),
   };
-}
-
-/** The grpc-js server options the configuration asks for. */
-export function serverOptionsOf(config: ServerConfig): ChannelOptions {
-  return config.maxConnectionAgeMs > 0 ? { 'grpc.max_connection_age_ms': config.maxConnectionAgeMs } : {};
-}
-
-export function readInteger(
-  env: Env,
-  name: string,
-  { fallback, min, max }: { fallback: number; min: number; max: number },
-): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }
 
 export function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {

@@ -16,16 +16,50 @@ type AnyCall = Parameters<UntypedHandleCall>[0] & {
   emit(event: 'error', status: ServerErrorResponse): boolean;
 };
 
-/** Counts the handlers whose work is not finished yet (an async handler until it settles). */
+/**
+ * Counts the handlers whose work is not finished yet, and keeps them under a limit: a handler
+ * counts from its start until it answers (unary), its promise settles (an async streaming
+ * handler), or its call ends (any other streaming handler). A client that resets
+ * its stream does not end that work, so the count, unlike HTTP/2's MAX_CONCURRENT_STREAMS,
+ * bounds what resetting clients can start.
+ */
 export class HandlerGauge {
   running = 0;
+  /** The highest `running` seen. */
+  peak = 0;
+  /** Calls refused because `limit` handlers were running. */
+  refused = 0;
+
+  constructor(readonly limit = Number.POSITIVE_INFINITY) {}
+
+  /** Counts one more handler and returns its release (idempotent); undefined when at the limit. */
+  acquire(): (() => void) | undefined {
+    if (this.running >= this.limit) {
+      this.refused++;
+      return undefined;
+    }
+    this.running++;
+    if (this.running > this.peak) this.peak = this.running;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running--;
+    };
+  }
+}
+
+/** The details of a call refused because the server is at its MAX_RUNNING_HANDLERS. */
+export function busyDetails(limit: number): string {
+  return `server busy: ${limit} calls running, try again later`;
 }
 
 /**
  * Wraps every handler of a service so that no failure can take the process down or leak to the
  * client: a handler may throw, reject, or pass any error to its callback. A StatusError goes out
  * as its code and details; anything else goes out as INTERNAL with a generic message, and its
- * cause is logged with the request id. An async handler counts as running until it settles.
+ * cause is logged with the request id. Past the gauge's limit, a call ends at once with
+ * RESOURCE_EXHAUSTED, before its handler runs.
  */
 export function guardService(
   definition: ServiceDefinition,
@@ -67,7 +101,14 @@ function guardHandler(
       if (callback) callback(callStatus, null);
       else call.emit('error', callStatus);
     };
+
+    const release = gauge.acquire();
+    if (!release) {
+      fail(new StatusError(status.RESOURCE_EXHAUSTED, busyDetails(gauge.limit)));
+      return;
+    }
     const respond: sendUnaryData<unknown> = (err, value, trailer, flags) => {
+      release();
       if (err) return fail(err);
       if (answered) return;
       answered = true;
@@ -78,18 +119,19 @@ function guardHandler(
     try {
       result = answersOnce ? handler(call, respond) : handler(call);
     } catch (err: unknown) {
+      release();
       fail(err);
       return;
     }
     if (result instanceof Promise) {
-      gauge.running++;
-      result.then(
-        () => gauge.running--,
-        (err: unknown) => {
-          gauge.running--;
-          fail(err);
-        },
-      );
+      // A unary handler's work ends when it answers; a streaming handler's when its promise settles.
+      result.then(answersOnce ? undefined : release, (err: unknown) => {
+        release();
+        fail(err);
+      });
+    } else if (!answersOnce) {
+      const events = call as unknown as NodeJS.EventEmitter;
+      for (const end of ['finish', 'cancelled', 'error']) events.once(end, release);
     }
   };
 }

@@ -18,11 +18,13 @@ export {
   readTarget,
   readToken,
   type ServerConfig,
-  serverOptionsOf,
 } from './config';
 export { INTERNAL_DETAILS, invalidArgument, isServiceError, StatusError } from './errors';
+export { busyDetails, HandlerGauge } from './guard';
+export { grpcOptionsOf, LIMIT_DEFAULTS, limitsWith, readServerLimits, type ServerLimits } from './limits';
 export { createLogger, INSTANCE, type Logger } from './logger';
 export { type RunOptions, runServer } from './main';
+export { enforcePingPolicy, type PingPolicy, TOO_MANY_PINGS } from './ping-policy';
 export {
   type CreateServerOptions,
   createServer,

@@ -11,7 +11,9 @@ import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus 
 import { createAuthInterceptor } from './auth';
 import { createCallLogInterceptor } from './call-log';
 import { guardService, HandlerGauge } from './guard';
+import { grpcOptionsOf, limitsWith, type ServerLimits } from './limits';
 import type { Logger } from './logger';
+import { enforcePingPolicy, http2ServersOf, type PingPolicy } from './ping-policy';
 import { type ServerTls, serverCredentialsOf, tlsModeOf } from './tls';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -24,7 +26,9 @@ export interface ServiceRegistration {
 export interface CreateServerOptions {
   services: ServiceRegistration[];
   logger: Logger;
-  /** grpc-js server options (message size limits, keepalive, ...), over our defaults. */
+  /** What clients may use (message sizes, streams, running handlers, keepalive); LIMIT_DEFAULTS for the rest. */
+  limits?: Partial<ServerLimits>;
+  /** More grpc-js server options, applied over those the limits give. */
   serverOptions?: ChannelOptions;
   /**
    * When set, every call but health and reflection must carry `authorization: Bearer <it>`,
@@ -51,19 +55,22 @@ export class GrpcServer {
   readonly server: Server;
   readonly health: HealthImplementation;
   readonly logger: Logger;
-  /** Handlers still doing work for their call. */
-  readonly handlers = new HandlerGauge();
+  /** Handlers still doing work for their call, at most `limits.maxRunningHandlers`. */
+  readonly handlers: HandlerGauge;
+  readonly limits: Readonly<ServerLimits>;
   readonly serviceNames: readonly string[];
   private readonly onClose: (() => void | Promise<void>) | undefined;
   private shutdownPromise: Promise<void> | undefined;
 
-  constructor({ services, logger, serverOptions, authToken, onClose }: CreateServerOptions) {
+  constructor({ services, logger, limits, serverOptions, authToken, onClose }: CreateServerOptions) {
     this.logger = logger;
     this.onClose = onClose;
+    this.limits = Object.freeze(limitsWith(limits));
+    this.handlers = new HandlerGauge(this.limits.maxRunningHandlers);
     // The call log comes first: it sees each call before authentication, so rejected calls are logged.
     const interceptors = [createCallLogInterceptor(logger)];
     if (authToken !== undefined) interceptors.push(createAuthInterceptor(authToken));
-    this.server = new Server({ ...serverOptions, interceptors });
+    this.server = new Server({ ...grpcOptionsOf(this.limits), ...serverOptions, interceptors });
     this.serviceNames = services.map(({ definition }) => serviceNameOf(definition));
     for (const { definition, implementation } of services) {
       this.server.addService(definition, guardService(definition, implementation, logger, this.handlers));
@@ -89,6 +96,10 @@ export class GrpcServer {
         err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve(boundPort),
       );
     });
+    const pings: PingPolicy = this.limits;
+    for (const http2Server of http2ServersOf(this.server)) {
+      http2Server.on('session', (session) => enforcePingPolicy(session, pings, this.logger));
+    }
     this.setStatus('SERVING');
     this.logger.info({ host, port: bound, services: this.serviceNames, tls: tlsModeOf(tls) }, 'serving');
     return bound;
@@ -129,7 +140,11 @@ export class GrpcServer {
       this.server.forceShutdown();
     }
     await this.onClose?.();
-    this.logger.info({ graceful, durationMs: Date.now() - started }, 'shut down');
+    const { peak, refused } = this.handlers;
+    this.logger.info(
+      { graceful, durationMs: Date.now() - started, peakRunningHandlers: peak, refusedCalls: refused },
+      'shut down',
+    );
   }
 
   private setStatus(status: ServingStatus): void {

@@ -1,4 +1,4 @@
-import { ConfigError, readHost, readServerConfig, readTarget, serverOptionsOf } from '../src';
+import { LIMIT_DEFAULTS, readHost, readServerConfig, readTarget } from '../src';
 import { configErrorOf } from './support/config-error';
 
 const DEFAULTS = { port: 50051 };
@@ -10,7 +10,7 @@ describe('readServerConfig', () => {
       port: 50051,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
-      maxConnectionAgeMs: 0,
+      ...LIMIT_DEFAULTS,
     });
   });
 
@@ -22,7 +22,7 @@ describe('readServerConfig', () => {
       port: 50051,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
-      maxConnectionAgeMs: 0,
+      ...LIMIT_DEFAULTS,
     });
   });
 
@@ -37,7 +37,7 @@ describe('readServerConfig', () => {
       port: 8080,
       logLevel: 'debug',
       shutdownGraceMs: 500,
-      maxConnectionAgeMs: 0,
+      ...LIMIT_DEFAULTS,
     });
   });
 
@@ -143,21 +143,6 @@ describe('readTarget', () => {
   ])('rejects %s with a message naming the variable and the value', (target) => {
     expect(configErrorOf(() => readTarget({ GREETER_ADDR: target }, 'GREETER_ADDR', 'x:1')).message).toBe(
       `GREETER_ADDR must be host:port or a gRPC target URI such as dns:///host:port, got "${target}"`,
-    );
-  });
-});
-
-describe('MAX_CONNECTION_AGE_MS', () => {
-  it('is off by default, and sets grpc.max_connection_age_ms when given', () => {
-    expect(serverOptionsOf(readServerConfig({}, { port: 1 }))).toEqual({});
-    expect(serverOptionsOf(readServerConfig({ MAX_CONNECTION_AGE_MS: '30000' }, { port: 1 }))).toEqual({
-      'grpc.max_connection_age_ms': 30_000,
-    });
-  });
-
-  it('rejects a value that is not a whole number of milliseconds', () => {
-    expect(() => readServerConfig({ MAX_CONNECTION_AGE_MS: '30s' }, { port: 1 })).toThrow(
-      new ConfigError('MAX_CONNECTION_AGE_MS must be an integer from 0 to 2147483647, got "30s"'),
     );
   });
 });

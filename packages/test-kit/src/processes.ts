@@ -1,8 +1,12 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { LogLine } from './logs';
+import { fdCountOf, type ProcessStats } from './proc';
+
+const INTROSPECT = join(__dirname, 'introspect.js');
 
 export interface ServiceProcess {
   child: ChildProcessByStdio<null, Readable, Readable>;
@@ -16,17 +20,21 @@ export interface ServiceProcess {
   exited: Promise<number | string>;
   /** Resolves with the first log line matching `predicate`, or rejects after `timeoutMs`. */
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** The process's memory (after a full GC), active handles and open file descriptors, now. */
+  stats(): Promise<ProcessStats>;
 }
 
 /**
  * Starts `node <entry>` (a service's dist/main.js) with PORT=0 on 127.0.0.1 unless `env` says
- * otherwise, and resolves once it logs "serving", with the port it bound.
+ * otherwise, and resolves once it logs "serving", with the port it bound. The process runs
+ * unchanged but for an IPC channel that never keeps it alive, over which `stats()` asks it
+ * about itself (see introspect.ts).
  */
 export async function spawnService(entry: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, ['--expose-gc', '--require', INTROSPECT, entry], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  }) as ChildProcessByStdio<null, Readable, Readable>;
   const logs: LogLine[] = [];
   const waiters = new Set<(line: LogLine) => void>();
   let stderr = '';
@@ -68,7 +76,22 @@ export async function spawnService(entry: string, env: Record<string, string> = 
       });
     });
 
+  const stats = async (): Promise<ProcessStats> => {
+    const answer = new Promise<Omit<ProcessStats, 'fds'>>((resolve, reject) => {
+      const onMessage = (message: { type?: string; stats?: Omit<ProcessStats, 'fds'> }) => {
+        if (message?.type !== 'stats' || !message.stats) return;
+        child.off('message', onMessage);
+        resolve(message.stats);
+      };
+      child.on('message', onMessage);
+      void exited.then(() => reject(new Error('the process exited before answering stats')));
+    });
+    child.send({ type: 'stats' });
+    const inside = await answer;
+    return { ...inside, fds: fdCountOf(child.pid as number) };
+  };
+
   const serving = await waitForLog((line) => line.msg === 'serving');
   const port = Number(serving.port);
-  return { child, port, target: `127.0.0.1:${port}`, logs, stderr: () => stderr, exited, waitForLog };
+  return { child, port, target: `127.0.0.1:${port}`, logs, stderr: () => stderr, exited, waitForLog, stats };
 }

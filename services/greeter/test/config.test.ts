@@ -1,4 +1,4 @@
-import { ConfigError } from '@repo/server-kit';
+import { ConfigError, LIMIT_DEFAULTS } from '@repo/server-kit';
 import { DEFAULT_PORT, readConfig } from '../src/config';
 
 describe('readConfig', () => {
@@ -9,7 +9,7 @@ describe('readConfig', () => {
       port: 50051,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
-      maxConnectionAgeMs: 0,
+      ...LIMIT_DEFAULTS,
     });
   });
 

@@ -1,4 +1,4 @@
-import { runServer, serverOptionsOf } from '@repo/server-kit';
+import { runServer } from '@repo/server-kit';
 import { readConfig } from './config';
 import { createStreamServer } from './server';
 
@@ -9,7 +9,7 @@ void runServer({
     createStreamServer({
       logger,
       greeterAddr: config.greeterAddr,
-      serverOptions: serverOptionsOf(config),
+      limits: config,
       authToken: config.authToken,
       greeterToken: config.greeterToken,
       greeterTls: config.greeterTls,

@@ -1,16 +1,15 @@
-import type { ChannelOptions } from '@grpc/grpc-js';
 import { createTlsCredentials, type TlsPems } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { StreamServiceService } from '@repo/proto';
-import { createServer, type GrpcServer, type Logger } from '@repo/server-kit';
+import { createServer, type GrpcServer, type Logger, type ServerLimits } from '@repo/server-kit';
 import { createStreamService } from './stream-service';
 
 export interface StreamServerOptions {
   logger: Logger;
   /** Where the Greeter is: host:port, or dns:///host:port for every replica. */
   greeterAddr: string;
-  /** grpc-js server options (see serverOptionsOf). */
-  serverOptions?: ChannelOptions;
+  /** What clients may use (see ServerLimits); LIMIT_DEFAULTS for the rest. */
+  limits?: Partial<ServerLimits>;
   /** The bearer token this server requires (AUTH_TOKEN); unset: none. */
   authToken?: string;
   /** The bearer token sent to the Greeter (GREETER_TOKEN); unset: none. */
@@ -26,7 +25,7 @@ export interface StreamServerOptions {
 export function createStreamServer({
   logger,
   greeterAddr,
-  serverOptions,
+  limits,
   authToken,
   greeterToken,
   greeterTls,
@@ -40,7 +39,7 @@ export function createStreamServer({
     services: [
       { definition: StreamServiceService, implementation: createStreamService({ greeter, greeterToken }) },
     ],
-    serverOptions,
+    limits,
     authToken,
     onClose: () => greeter.close(),
   });

@@ -1,0 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** What a service process holds, as seen from inside (see introspect.ts) and from /proc. */
+export interface ProcessStats {
+  /** Resident set size, bytes. */
+  rss: number;
+  /** V8 heap in use after a full garbage collection, bytes. */
+  heapUsed: number;
+  /** Active handles and requests by kind (`TCPSocketWrap`, `Timeout`, ...), as process.getActiveResourcesInfo() names them. */
+  resources: Record<string, number>;
+  /** Open file descriptors (sockets included). */
+  fds: number;
+}
+
+/** The resident set size of process `pid`, in bytes, from /proc (Linux). */
+export function rssOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
+  if (!line?.[1]) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(line[1]) * 1024;
+}
+
+/** How many file descriptors process `pid` has open, from /proc (Linux). */
+export function fdCountOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}

@@ -9,6 +9,7 @@ const GREETER_CLI = require.resolve('@repo/greeter-client/dist/cli.js');
 const STREAM_CLI = require.resolve('@repo/stream-client/dist/cli.js');
 const STREAM = '127.0.0.1:50052';
 const MINUTE = 60_000;
+const IMAGES = ['greeter', 'stream', 'greeter-client', 'stream-client'];
 
 const healthy = (c: ContainerState) => c.State === 'running' && c.Health === 'healthy';
 const exited = (c: ContainerState) => c.State === 'exited';
@@ -176,6 +177,55 @@ describe('docker compose up', () => {
     3 * MINUTE,
   );
 
+  it('runs every container as an unprivileged user, from images without secrets in them', async () => {
+    for (const service of ['greeter', 'stream']) {
+      const [container] = await compose.containers(service);
+      const uid = await compose.run(['exec', '-T', service, 'id', '-u']);
+      expect({ service, container: container?.Name, uid: uid.trim() }).toEqual({
+        service,
+        container: container?.Name,
+        uid: '1000',
+      });
+    }
+    for (const image of IMAGES) {
+      const name = `grpc-monorepo/${image}:${compose.imageTag}`;
+      const config = JSON.parse(
+        (await run('docker', ['image', 'inspect', '--format', '{{json .Config}}', name], {}, MINUTE)).stdout,
+      ) as { User: string; Env: string[] };
+      expect({ name, user: config.User }).toEqual({ name, user: 'node' });
+      const variables = config.Env.map((entry) => entry.split('=')[0]);
+      expect(
+        variables.filter((variable) => /TOKEN|SECRET|PASSWORD|KEY_FILE|CERT_FILE/.test(variable ?? '')),
+      ).toEqual([]);
+      // No key, certificate or dotenv file anywhere in the application tree.
+      const found = await run(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '--entrypoint',
+          'find',
+          name,
+          '/app',
+          '(',
+          '-name',
+          '*.pem',
+          '-o',
+          '-name',
+          '*.key',
+          '-o',
+          '-name',
+          '.env*',
+          ')',
+          '-print',
+        ],
+        {},
+        MINUTE,
+      );
+      expect({ name, exit: found.exit, files: found.stdout.trim() }).toEqual({ name, exit: 0, files: '' });
+    }
+  });
+
   it(
     'stops gracefully on `docker compose stop` while a GetStream is in flight: the stream ends, every service exits 0',
     async () => {
@@ -206,7 +256,7 @@ describe('docker compose up', () => {
       }
       const streamLog = await compose.logs('stream');
       expect(streamLog).toContain('"msg":"shutting down"');
-      expect(streamLog).toMatch(/"graceful":true,"durationMs":\d+,"msg":"shut down"/);
+      expect(streamLog).toMatch(/"graceful":true,"durationMs":\d+,.*"msg":"shut down"/);
     },
     3 * MINUTE,
   );

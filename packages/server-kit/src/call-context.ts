@@ -27,18 +27,34 @@ export function requestIdOf(call: { metadata: Metadata }): string {
   return ensureRequestId(call.metadata);
 }
 
+type Cancellable = { cancelled: boolean; once(event: 'cancelled', listener: () => void): unknown };
+
+const controllers = new WeakMap<Cancellable, AbortController>();
+
+function controllerOf(call: Cancellable): AbortController {
+  let controller = controllers.get(call);
+  if (!controller) {
+    const created = new AbortController();
+    if (call.cancelled) created.abort();
+    else call.once('cancelled', () => created.abort());
+    controllers.set(call, created);
+    controller = created;
+  }
+  return controller;
+}
+
 /**
  * An AbortSignal that fires when the call is cancelled: by the client, by its deadline, or by
- * a forced shutdown. Pass it to timers and waits so that nothing outlives the call.
+ * the server at the end of its shutdown grace (see interruptCall). Pass it to timers and waits
+ * so that nothing outlives the call.
  */
-export function signalOf(call: {
-  cancelled: boolean;
-  once(event: 'cancelled', listener: () => void): unknown;
-}): AbortSignal {
-  const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
-  return controller.signal;
+export function signalOf(call: Cancellable): AbortSignal {
+  return controllerOf(call).signal;
+}
+
+/** Fires the call's signalOf, so that its handler stops; the caller sends the call's status. */
+export function interruptCall(call: Cancellable): void {
+  controllerOf(call).abort();
 }
 
 /**

@@ -7,7 +7,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { requestIdOf } from './call-context';
+import { interruptCall, requestIdOf } from './call-context';
 import { INTERNAL_DETAILS, StatusError } from './errors';
 import type { Logger } from './logger';
 
@@ -30,24 +30,41 @@ export class HandlerGauge {
   /** Calls refused because `limit` handlers were running. */
   refused = 0;
 
+  private readonly interrupts = new Set<() => void>();
+
   constructor(readonly limit = Number.POSITIVE_INFINITY) {}
 
-  /** Counts one more handler and returns its release (idempotent); undefined when at the limit. */
-  acquire(): (() => void) | undefined {
+  /**
+   * Counts one more handler and returns its release (idempotent); undefined when at the limit.
+   * `interrupt` is how interruptAll stops that handler while it runs.
+   */
+  acquire(interrupt: () => void = () => {}): (() => void) | undefined {
     if (this.running >= this.limit) {
       this.refused++;
       return undefined;
     }
     this.running++;
     if (this.running > this.peak) this.peak = this.running;
+    this.interrupts.add(interrupt);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.running--;
+      this.interrupts.delete(interrupt);
     };
   }
+
+  /** Interrupts every handler still running (at the end of a shutdown's grace); returns how many. */
+  interruptAll(): number {
+    const interrupts = [...this.interrupts];
+    for (const interrupt of interrupts) interrupt();
+    return interrupts.length;
+  }
 }
+
+/** The details of a call still running when the server's shutdown grace ran out. */
+export const SHUTDOWN_DETAILS = 'server shutting down';
 
 /** The details of a call refused because the server is at its MAX_RUNNING_HANDLERS. */
 export function busyDetails(limit: number): string {
@@ -102,7 +119,12 @@ function guardHandler(
       else call.emit('error', callStatus);
     };
 
-    const release = gauge.acquire();
+    // At the end of a shutdown's grace: the handler's signal fires, and the client gets
+    // UNAVAILABLE (retryable: the server is going away), not the CANCELLED of a dropped stream.
+    const release = gauge.acquire(() => {
+      interruptCall(call);
+      fail(new StatusError(status.UNAVAILABLE, SHUTDOWN_DETAILS));
+    });
     if (!release) {
       fail(new StatusError(status.RESOURCE_EXHAUSTED, busyDetails(gauge.limit)));
       return;

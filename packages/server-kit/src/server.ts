@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ChannelOptions,
   Server,
@@ -17,6 +18,8 @@ import { enforcePingPolicy, http2ServersOf, type PingPolicy } from './ping-polic
 import { type ServerTls, serverCredentialsOf, tlsModeOf } from './tls';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
+/** How long the statuses of interrupted calls get to reach the wire before connections are dropped. */
+const STATUS_FLUSH_MS = 100;
 
 export interface ServiceRegistration {
   definition: ServiceDefinition;
@@ -107,7 +110,8 @@ export class GrpcServer {
 
   /**
    * Graceful shutdown: NOT_SERVING at once, no new calls, in-flight calls get `graceMs` to
-   * finish, then whatever is left (an open health Watch, a long stream) is cancelled. Safe to
+   * finish; then the calls whose handlers still run end with UNAVAILABLE "server shutting down"
+   * (their signalOf fires), and whatever else is open (a health Watch) is cancelled. Safe to
    * call more than once; every call returns the same promise.
    */
   shutdown(graceMs: number): Promise<void> {
@@ -135,8 +139,9 @@ export class GrpcServer {
     if (!graceful) {
       this.logger.warn(
         { graceMs, runningHandlers: this.handlers.running },
-        'grace period over, cancelling calls',
+        'grace period over, ending the calls still running',
       );
+      if (this.handlers.interruptAll() > 0) await sleep(STATUS_FLUSH_MS);
       this.server.forceShutdown();
     }
     await this.onClose?.();

@@ -1,7 +1,7 @@
 import { credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
-import { within } from '@repo/test-kit';
+import { waitFor, within } from '@repo/test-kit';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter, createTestStreamService, type TestHooks } from './support/test-services';
@@ -57,7 +57,7 @@ describe('GrpcServer.shutdown', () => {
     const elapsed = await timed(within(running.server.shutdown(5_000), 5_000, 'shutdown'));
 
     expect(elapsed).toBeLessThan(MARGIN_MS);
-    expect(running.logs.find('grace period over, cancelling calls')).toHaveLength(0);
+    expect(running.logs.find('grace period over, ending the calls still running')).toHaveLength(0);
     expect(running.logs.find('shut down')).toEqual([expect.objectContaining({ graceful: true })]);
   });
 
@@ -101,13 +101,13 @@ describe('GrpcServer.shutdown', () => {
     } finally {
       await watch.return(undefined);
     }
-    expect(running.logs.find('grace period over, cancelling calls')).toEqual([
+    expect(running.logs.find('grace period over, ending the calls still running')).toEqual([
       expect.objectContaining({ level: 'warn', graceMs: 300 }),
     ]);
     expect(running.logs.find('shut down')).toEqual([expect.objectContaining({ graceful: false })]);
   });
 
-  it('aborts the signal of a handler still running when the grace period is over', async () => {
+  it('aborts the signal of a handler still running when the grace period is over, and ends its call with UNAVAILABLE', async () => {
     const streams = new StreamServiceClient(running.target, credentials.createInsecure());
     try {
       const started = nextStart();
@@ -123,9 +123,10 @@ describe('GrpcServer.shutdown', () => {
 
       await aborted;
       expect(await within(ended, 3_000, 'end of the stream')).toMatchObject({
-        code: status.CANCELLED,
-        details: 'Call cancelled',
+        code: status.UNAVAILABLE,
+        details: 'server shutting down',
       });
+      await waitFor('the handler to settle', () => running.server.handlers.running === 0, 1_000);
     } finally {
       streams.close();
     }

@@ -83,7 +83,7 @@ describe('the greeter process', () => {
       expect.arrayContaining([
         'signal received',
         'shutting down',
-        'grace period over, cancelling calls',
+        'grace period over, ending the calls still running',
         'shut down',
       ]),
     );

@@ -1,4 +1,6 @@
 export { createDevCerts, DEV_CERTS_SCRIPT, type DevCerts } from './certs';
+export { type FaultMode, FaultRelay } from './fault-relay';
+export * from './h2-raw';
 export { type LogLine, LogSink } from './logs';
 export { closedAddress } from './net';
 export { fdCountOf, type ProcessStats, rssOf } from './proc';

@@ -153,4 +153,16 @@ describe('the Greeter under hostile input', () => {
       grpcMessage: 'name must be valid UTF-8 text without control characters',
     });
   });
+
+  it('skips a huge repeated unknown field (1,000,000 entries, 2 MB) and answers the name it carries', async () => {
+    // HelloRequest{name="big"} followed by field 2 (varint 1) a million times: a decoder that
+    // kept unknown fields, or recursed per field, would show it in time or memory.
+    const unknown = Buffer.alloc(2_000_000);
+    for (let i = 0; i < unknown.length; i += 2) unknown.set([0x10, 0x01], i);
+    const message = Buffer.concat([Buffer.from([0x0a, 0x03]), Buffer.from('big'), unknown]);
+
+    const answer = await rawCall(service.target, frame(message));
+
+    expect(answer).toEqual({ grpcStatus: status.OK, grpcMessage: 'OK' });
+  });
 });

@@ -3,8 +3,8 @@ import { connect, type Socket } from 'node:net';
 // A raw HTTP/2 client for what node:http2 will not send: floods of resets or CONTINUATION
 // frames, requests without pseudo-headers, pings at any rate. Written from RFC 7540 (framing)
 // and RFC 7541 (HPACK). It encodes header fields one way only, and reads a response header
-// block only as far as finding `:status` and `grpc-status` needs. Error and SETTINGS codes: node:http2's
-// `constants` (NGHTTP2_CANCEL, NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, ...).
+// block only as far as finding `:status` and `grpc-status` needs. Error and SETTINGS codes:
+// node:http2's `constants` (NGHTTP2_CANCEL, NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, ...).
 
 /** Frame types (RFC 7540 §6). */
 export const FrameType = {

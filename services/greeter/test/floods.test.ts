@@ -1,0 +1,208 @@
+import { constants } from 'node:http2';
+import { join } from 'node:path';
+import { Greeter } from '@repo/greeter-client';
+import {
+  continuationFrame,
+  dataFrame,
+  Flag,
+  FrameType,
+  grpcStatusOf,
+  headerBlock,
+  headersFrame,
+  pingFrame,
+  RawH2Connection,
+  rstStreamFrame,
+  type ServiceProcess,
+  spawnService,
+} from '@repo/test-kit';
+
+// The attacker is this process, writing HTTP/2 frames node:http2 would never send; the Greeter
+// runs in a process of its own, whose memory is read after each attack.
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
+const MiB = 1024 * 1024;
+const RSS_GROWTH_BOUND = 48 * MiB;
+const MAX_PING_STRIKES = 2;
+
+const SAY_HELLO = headerBlock([
+  [':method', 'POST'],
+  [':scheme', 'http'],
+  [':path', '/helloworld.Greeter/SayHello'],
+  [':authority', '127.0.0.1'],
+  ['content-type', 'application/grpc'],
+  ['te', 'trailers'],
+]);
+/** A gRPC message: not compressed, 3 octets, HelloRequest { name: "A" }. */
+const HELLO_A = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x41]);
+
+const isGoaway = (f: { type: number }) => f.type === FrameType.GOAWAY;
+const pingAcks = (connection: RawH2Connection) =>
+  connection.frames.filter((f) => f.type === FrameType.PING && f.flags & Flag.ACK).length;
+
+jest.setTimeout(20_000);
+
+describe('the Greeter under HTTP/2 floods', () => {
+  let service: ServiceProcess;
+  let greeter: Greeter;
+  let baseline: number;
+
+  beforeAll(async () => {
+    service = await spawnService(MAIN, {
+      // A connection nghttp2 has given up on (GOAWAY sent, nothing read any more) is closed only
+      // when a keepalive ping goes unanswered: 60 s + 20 s by default, 1 s + 1 s here.
+      KEEPALIVE_TIME_MS: '1000',
+      KEEPALIVE_TIMEOUT_MS: '1000',
+      KEEPALIVE_MIN_PING_INTERVAL_MS: '60000',
+      KEEPALIVE_MAX_PING_STRIKES: String(MAX_PING_STRIKES),
+    });
+    greeter = new Greeter({ target: service.target });
+    await greeter.sayHello('warm-up');
+    baseline = (await service.stats()).rss;
+  });
+
+  afterAll(async () => {
+    greeter.close();
+    service.child.kill('SIGTERM');
+    await service.exited;
+  });
+
+  afterEach(async () => {
+    // Still serving a new client, and its memory did not follow the attack.
+    const fresh = new Greeter({ target: service.target });
+    try {
+      await expect(fresh.sayHello('after', { timeoutMs: 5_000 })).resolves.toMatchObject({
+        message: 'Hello after',
+      });
+    } finally {
+      fresh.close();
+    }
+    expect(service.child.exitCode).toBeNull();
+    expect((await service.stats()).rss - baseline).toBeLessThan(RSS_GROWTH_BOUND);
+  });
+
+  it('sheds a connection that opens and resets 20,000 streams: GOAWAY INTERNAL_ERROR, then a close', async () => {
+    const connection = await RawH2Connection.connect(service.port);
+    // 1,000 HEADERS + RST_STREAM(CANCEL) pairs per write: the flood is over in a few hundred ms.
+    for (let sent = 0; sent < 20_000 && !connection.closed; sent += 1_000) {
+      const batch: Buffer[] = [];
+      for (let i = 0; i < 1_000; i++) {
+        const id = connection.newStreamId();
+        batch.push(headersFrame(id, SAY_HELLO), rstStreamFrame(id, constants.NGHTTP2_CANCEL));
+      }
+      await connection.send(...batch);
+    }
+    await connection.waitFor('a GOAWAY', isGoaway, 5_000);
+    // nghttp2 (Node 20) allows a burst of 1,000 resets, then 33 a second: it stops taking streams
+    // around stream 2,001 and goes away. It then reads nothing more, but leaves the socket open
+    // until the server's keepalive ping goes unanswered.
+    expect(connection.goaways[0]?.errorCode).toBe(constants.NGHTTP2_INTERNAL_ERROR);
+    expect(connection.goaways[0]?.lastStreamId).toBeLessThan(5_000);
+    await connection.waitForClose(5_000);
+  });
+
+  it('closes a connection whose header block runs to a ninth CONTINUATION frame, with GOAWAY INTERNAL_ERROR', async () => {
+    const connection = await RawH2Connection.connect(service.port);
+    const id = connection.newStreamId();
+    const continuations = Array.from({ length: 9 }, (_, i) =>
+      continuationFrame(id, headerBlock([[`x-part-${i}`, 'a']])),
+    );
+
+    await connection.send(headersFrame(id, SAY_HELLO, { endHeaders: false }), ...continuations);
+
+    await connection.waitForClose(2_000);
+    expect(connection.goaways).toEqual([
+      { errorCode: constants.NGHTTP2_INTERNAL_ERROR, lastStreamId: id, debug: '' },
+    ]);
+    expect(connection.framesOn(id)).toEqual([]);
+  });
+
+  it('closes a connection that floods 10,000 CONTINUATION frames within 2 s', async () => {
+    const connection = await RawH2Connection.connect(service.port);
+    const id = connection.newStreamId();
+    const fragment = headerBlock([['x-pad', 'a'.repeat(10)]]);
+    const started = performance.now();
+
+    await connection.send(headersFrame(id, SAY_HELLO, { endHeaders: false }));
+    for (let sent = 0; sent < 10_000 && !connection.closed; sent += 500) {
+      await connection.send(...Array.from({ length: 500 }, () => continuationFrame(id, fragment)));
+    }
+
+    await connection.waitForClose(2_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // The server closes while frames are still coming, so its GOAWAY may be lost to the reset.
+    for (const goaway of connection.goaways) expect(goaway.errorCode).toBe(constants.NGHTTP2_INTERNAL_ERROR);
+    expect(connection.framesOn(id)).toEqual([]);
+  });
+
+  it(`answers ping ${MAX_PING_STRIKES + 2} on an idle connection with GOAWAY ENHANCE_YOUR_CALM "too_many_pings"`, async () => {
+    const connection = await RawH2Connection.connect(service.port);
+    // The first ping is free, the next MAX_PING_STRIKES are strikes tolerated.
+    for (let ping = 1; ping <= MAX_PING_STRIKES + 1; ping++) {
+      await connection.send(pingFrame(Buffer.from(`ping ${ping}`)));
+      await connection.waitFor(`the ACK of ping ${ping}`, () => pingAcks(connection) === ping);
+    }
+    expect(connection.goaways).toEqual([]);
+
+    await connection.send(pingFrame(Buffer.from('one more')));
+
+    await connection.waitForClose(2_000);
+    expect(connection.goaways[0]).toEqual({
+      errorCode: constants.NGHTTP2_ENHANCE_YOUR_CALM,
+      lastStreamId: 0,
+      debug: 'too_many_pings',
+    });
+  });
+
+  it('answers a flood of 1,000 pings on an idle connection with GOAWAY ENHANCE_YOUR_CALM and a close', async () => {
+    const connection = await RawH2Connection.connect(service.port);
+
+    await connection.send(...Array.from({ length: 1_000 }, (_, i) => pingFrame(Buffer.from(String(i)))));
+
+    await connection.waitForClose(2_000);
+    expect(connection.goaways[0]).toEqual({
+      errorCode: constants.NGHTTP2_ENHANCE_YOUR_CALM,
+      lastStreamId: 0,
+      debug: 'too_many_pings',
+    });
+  });
+
+  it('does not count pings while a call is open, and the call then completes', async () => {
+    const connection = await RawH2Connection.connect(service.port, {
+      [constants.NGHTTP2_SETTINGS_HEADER_TABLE_SIZE]: 0, // so that grpcStatusOf can read the trailers
+    });
+    const id = connection.newStreamId();
+    await connection.send(headersFrame(id, SAY_HELLO)); // no END_STREAM: the call stays open
+
+    for (let ping = 1; ping <= 10; ping++) {
+      await connection.send(pingFrame(Buffer.from(`ping ${ping}`)));
+      await connection.waitFor(`the ACK of ping ${ping}`, () => pingAcks(connection) === ping);
+    }
+    await connection.send(dataFrame(id, HELLO_A, true));
+
+    const trailers = await connection.waitFor(
+      'the trailers',
+      (f) => f.streamId === id && f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0,
+    );
+    expect(connection.goaways).toEqual([]);
+    expect(grpcStatusOf(trailers.payload)).toBe(0);
+    const reply = connection.framesOn(id).find((f) => f.type === FrameType.DATA);
+    expect(reply?.payload.subarray(5).toString('latin1')).toBe('\n\x07Hello A');
+    connection.destroy();
+  });
+
+  it('never strikes a grpc-js client with default settings, busy or idle', async () => {
+    const warnedBefore = service.logs.filter((line) => line.msg?.includes('pings too often')).length;
+    const client = new Greeter({ target: service.target });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const names = Array.from({ length: 20 }, (_, i) => `r${round}c${i}`);
+        const replies = await Promise.all(names.map((name) => client.sayHello(name, { timeoutMs: 5_000 })));
+        expect(replies.map((reply) => reply.message)).toEqual(names.map((name) => `Hello ${name}`));
+        await new Promise((resolve) => setTimeout(resolve, 500)); // idle: where strikes would be counted
+      }
+    } finally {
+      client.close();
+    }
+    const warned = service.logs.filter((line) => line.msg?.includes('pings too often')).length;
+    expect(warned).toBe(warnedBefore);
+  });
+});

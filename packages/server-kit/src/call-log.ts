@@ -15,8 +15,13 @@ import { INSTANCE, type Logger } from './logger';
  */
 const PROBE_METHOD = '/grpc.health.v1.Health/Check';
 
-/** Codes that mean the server failed, rather than the client or the network. */
-const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS, status.UNIMPLEMENTED]);
+/**
+ * Codes that mean the server failed, rather than the client or the network. Not UNIMPLEMENTED:
+ * grpc-js answers it to a method this server does not serve and to a unary call that ends (or
+ * is reset) before its request message, both the client's doing, and a flood of either would
+ * otherwise fill the error log.
+ */
+const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS]);
 
 /**
  * A server interceptor that gives every call a request id (the client's `x-request-id`, or a new

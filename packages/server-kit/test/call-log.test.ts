@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:http2';
 import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
@@ -99,6 +101,31 @@ describe('the call log', () => {
         code: 'NOT_FOUND',
         details: 'no greeting for ghost',
       }),
+    ]);
+  });
+
+  it('logs a unary call that ends without its request message at warn level: the client’s doing', async () => {
+    // What a client that resets its stream at once looks like to grpc-js: UNIMPLEMENTED, "Received
+    // no request message". A flood of them must not read as server faults.
+    const session = connect(`http://${running.target}`);
+    session.on('error', () => {});
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': SAY_HELLO,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      stream.on('data', () => {});
+      stream.end();
+      // A trailers-only answer: the status is in the response headers.
+      const [headers] = (await once(stream, 'response')) as [Record<string, string>];
+      expect(Number(headers['grpc-status'])).toBe(status.UNIMPLEMENTED);
+    } finally {
+      session.close();
+    }
+    expect(callLines()).toEqual([
+      expect.objectContaining({ level: 'warn', method: SAY_HELLO, code: 'UNIMPLEMENTED' }),
     ]);
   });
 

@@ -62,6 +62,16 @@ export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
         );
       })
       .build();
+    // grpc-js answers some calls from inside its base call, without going through any
+    // interceptor's responder: a request it cannot decode or decompress, a message over the size
+    // limits. Those statuses reach only the base call's own sendStatus; logged there, they appear
+    // under their real code instead of as a cancellation. (This interceptor is the first, so
+    // `call` is the base call; `log` keeps one line per call either way.)
+    const sendStatus = call.sendStatus.bind(call);
+    call.sendStatus = (callStatus) => {
+      log(callStatus.code, callStatus.details);
+      sendStatus(callStatus);
+    };
     const responder = new ResponderBuilder()
       .withStart((next) => next(listener))
       .withSendMetadata((metadata, next) => {

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { GreeterService } from '@repo/proto';
+import { waitFor } from '@repo/test-kit';
 import { INSTANCE } from '../src';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
 import { startServer, type TestServer } from './support/servers';
@@ -128,6 +129,49 @@ describe('the call log', () => {
       expect.objectContaining({ level: 'warn', method: SAY_HELLO, code: 'UNIMPLEMENTED' }),
     ]);
   });
+
+  it.each([
+    ['a request it cannot decode', Buffer.from([0x0e]), 'INTERNAL', 'error', 'Error deserializing request'],
+    [
+      'a request over the receive limit',
+      Buffer.alloc(100, 0x41),
+      'RESOURCE_EXHAUSTED',
+      'warn',
+      'Received message larger than max (100 vs 64)',
+    ],
+  ])(
+    'logs %s under the code grpc-js answers it with, not as a cancellation',
+    async (_what, message, code, level, details) => {
+      const limited = await startServer(
+        [{ definition: GreeterService, implementation: createTestGreeter() }],
+        {
+          limits: { maxReceiveMessageBytes: 64 },
+        },
+      );
+      const session = connect(`http://${limited.target}`);
+      session.on('error', () => {});
+      try {
+        const stream = session.request({
+          ':method': 'POST',
+          ':path': SAY_HELLO,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+        });
+        stream.on('data', () => {});
+        const frame = Buffer.alloc(5);
+        frame.writeUInt32BE(message.length, 1);
+        stream.end(Buffer.concat([frame, message]));
+        await once(stream, 'close');
+        await waitFor('the call line', () => limited.logs.find('call').length > 0, 2_000);
+        expect(limited.logs.find('call')).toEqual([
+          expect.objectContaining({ level, method: SAY_HELLO, code, details }),
+        ]);
+      } finally {
+        session.close();
+        await limited.server.shutdown(1_000);
+      }
+    },
+  );
 
   it('logs DEADLINE_EXCEEDED once for a call whose deadline passed in the handler', async () => {
     const { error } = await sayHello(greeter, 'slow', { requestId: 'req-late', timeoutMs: 50 });

@@ -1,6 +1,6 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { LogSink } from '@repo/test-kit';
-import { createLogger, createServer, type GrpcServer } from '../../src';
+import { createLogger, createServer, type GrpcServer, type ServerLimits } from '../../src';
 
 export interface TestServer {
   server: GrpcServer;
@@ -13,11 +13,11 @@ export interface TestServer {
 /** createServer with these services, logging at debug into a LogSink, bound on 127.0.0.1:0. */
 export async function startServer(
   services: { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[],
-  { onClose }: { onClose?: () => void | Promise<void> } = {},
+  { onClose, limits }: { onClose?: () => void | Promise<void>; limits?: Partial<ServerLimits> } = {},
 ): Promise<TestServer> {
   const logs = new LogSink();
   const logger = createLogger({ name: 'test', level: 'debug' }, logs);
-  const server = createServer({ services, logger, ...(onClose ? { onClose } : {}) });
+  const server = createServer({ services, logger, limits, ...(onClose ? { onClose } : {}) });
   const port = await server.listen('127.0.0.1', 0);
   return { server, logs, port, target: `127.0.0.1:${port}` };
 }

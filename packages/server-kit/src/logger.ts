@@ -7,13 +7,26 @@ export type { Logger } from 'pino';
 /** Identifies this process in logs and in the x-served-by response header: `hostname/pid`. */
 export const INSTANCE = `${hostname()}/${process.pid}`;
 
+/** What the stdout destination may hold while the reader of stdout lags; past it, lines are dropped. */
+export const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
+
 /**
  * A pino logger writing one JSON line per event, to stdout unless a destination is given
  * (tests pass one to read what was logged).
+ *
+ * Stdout is written asynchronously: a line is handed to the kernel at once when no write is in
+ * flight, and lines that come meanwhile go out together in the next write, so a busy server
+ * makes one write per batch instead of one blocking write per call. A reader that stops reading
+ * costs at most MAX_BUFFERED_LOG_BYTES, then lines are dropped rather than memory exhausted.
+ * Call flushLogs before exiting.
  */
 export function createLogger(
   options: { name: string; level: LogLevel },
-  destination?: DestinationStream,
+  destination: DestinationStream = pino.destination({
+    dest: 1,
+    sync: false,
+    maxLength: MAX_BUFFERED_LOG_BYTES,
+  }),
 ): Logger {
   return pino(
     {
@@ -25,4 +38,16 @@ export function createLogger(
     },
     destination,
   );
+}
+
+/** Calls `done` once every line logged so far has been written (at most `timeoutMs` later). */
+export function flushLogs(logger: Logger, done: () => void, timeoutMs = 2_000): void {
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    done();
+  };
+  setTimeout(once, timeoutMs).unref();
+  logger.flush(() => once());
 }

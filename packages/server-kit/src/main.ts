@@ -1,5 +1,5 @@
 import type { ServerConfig } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, flushLogs, type Logger } from './logger';
 import type { GrpcServer } from './server';
 
 export interface RunOptions<C extends ServerConfig> {
@@ -42,10 +42,10 @@ export async function runServer<C extends ServerConfig>({
     stopping = true;
     logger.info({ signal }, 'signal received');
     server.shutdown(config.shutdownGraceMs).then(
-      () => process.exit(0),
+      () => exit(logger, 0),
       (err: unknown) => {
         logger.fatal({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(logger, 1);
       },
     );
   };
@@ -56,6 +56,11 @@ export async function runServer<C extends ServerConfig>({
     await server.listen(config.host, config.port, config.tls);
   } catch (err: unknown) {
     logger.fatal({ err }, 'cannot start');
-    process.exit(1);
+    exit(logger, 1);
   }
+}
+
+/** Exits once the log lines written so far are out (they are written asynchronously). */
+function exit(logger: Logger, code: number): void {
+  flushLogs(logger, () => process.exit(code));
 }

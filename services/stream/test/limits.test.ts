@@ -14,18 +14,24 @@ const NO_GREETER = { GREETER_ADDR: '127.0.0.1:1' };
 
 jest.setTimeout(20_000);
 
+const RSS_GROWTH_BOUND = 64 * 1024 * KiB;
+
 let service: ServiceProcess | undefined;
 let client: StreamClient | undefined;
+let baselineRss = 0;
 
 async function start(
   env: Record<string, string>,
 ): Promise<{ service: ServiceProcess; client: StreamClient }> {
   service = await spawnService(STREAM_MAIN, { ...NO_GREETER, ...env });
   client = new StreamClient({ target: service.target });
+  baselineRss = (await service.stats()).rss;
   return { service, client };
 }
 
 afterEach(async () => {
+  // Each test has shown the server still serving after its limit was hit; its memory too is bounded.
+  if (service) expect((await service.stats()).rss - baselineRss).toBeLessThan(RSS_GROWTH_BOUND);
   client?.close();
   if (service) expect(await stopProcess(service)).toBe(0);
   service = client = undefined;

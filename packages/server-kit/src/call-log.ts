@@ -7,7 +7,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
-import { INSTANCE, type Logger } from './logger';
+import { INSTANCE, type Logger, okCallLineOf } from './logger';
 
 /**
  * Probes (Docker, Kubernetes, load balancers) check health every few seconds: a successful
@@ -30,6 +30,8 @@ const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS
  * health and reflection included.
  */
 export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
+  // Successful calls, the bulk of the log, take a faster path than pino's (see okCallLineOf).
+  const writeOk = okCallLineOf(logger);
   return (methodDescriptor, call) => {
     const started = performance.now();
     let requestId = '';
@@ -38,14 +40,20 @@ export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
     const log = (code: status, details: string) => {
       if (ended) return;
       ended = true;
+      const method = methodDescriptor.path;
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (code === status.OK && writeOk && method !== PROBE_METHOD) {
+        writeOk(requestId, method, durationMs);
+        return;
+      }
       const fields = {
         requestId,
-        method: methodDescriptor.path,
+        method,
         code: status[code],
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        durationMs,
         ...(code === status.OK ? {} : { details }),
       };
-      logger[levelOf(code, methodDescriptor.path)](fields, 'call');
+      logger[levelOf(code, method)](fields, 'call');
     };
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {

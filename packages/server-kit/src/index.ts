@@ -22,7 +22,15 @@ export {
 export { INTERNAL_DETAILS, invalidArgument, isServiceError, StatusError } from './errors';
 export { busyDetails, HandlerGauge } from './guard';
 export { grpcOptionsOf, LIMIT_DEFAULTS, limitsWith, readServerLimits, type ServerLimits } from './limits';
-export { createLogger, flushLogs, INSTANCE, type Logger, MAX_BUFFERED_LOG_BYTES } from './logger';
+export {
+  createLogger,
+  flushLogs,
+  INSTANCE,
+  type Logger,
+  MAX_BUFFERED_LOG_BYTES,
+  type OkCallLine,
+  okCallLineOf,
+} from './logger';
 export { type RunOptions, runServer } from './main';
 export { enforcePingPolicy, type PingPolicy, TOO_MANY_PINGS } from './ping-policy';
 export {

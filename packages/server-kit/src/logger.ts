@@ -28,7 +28,7 @@ export function createLogger(
     maxLength: MAX_BUFFERED_LOG_BYTES,
   }),
 ): Logger {
-  return pino(
+  const logger = pino(
     {
       name: options.name,
       level: options.level,
@@ -38,6 +38,40 @@ export function createLogger(
     },
     destination,
   );
+  plainLoggers.add(logger);
+  return logger;
+}
+
+/** Loggers createLogger made: their lines have a known shape (no mixin, hooks or serializers). */
+const plainLoggers = new WeakSet<Logger>();
+
+/** Writes the log line of a call that ended OK. */
+export type OkCallLine = (requestId: string, method: string, durationMs: number) => void;
+
+/** Request ids and method paths that go into a JSON string as they are. */
+const JSON_SAFE = /^[\w./:-]*$/;
+
+/**
+ * The line `logger.info({ requestId, method, code: 'OK', durationMs }, 'call')` writes, byte for
+ * byte, built as one template string instead of through pino's generic serializer: it is the one
+ * line every call writes, and under load pino's path cost more than the rest of the call log
+ * together (BENCHMARKS.md). For loggers createLogger made, at a level that logs info; otherwise
+ * undefined, and callers use the logger. Values that would need escaping also go through pino.
+ */
+export function okCallLineOf(logger: Logger): OkCallLine | undefined {
+  if (!plainLoggers.has(logger) || !logger.isLevelEnabled('info')) return undefined;
+  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym];
+  if (!stream || typeof bindings !== 'string') return undefined;
+  return (requestId, method, durationMs) => {
+    if (!JSON_SAFE.test(requestId) || !JSON_SAFE.test(method)) {
+      logger.info({ requestId, method, code: 'OK', durationMs }, 'call');
+      return;
+    }
+    stream.write(
+      `{"level":"info"${pino.stdTimeFunctions.isoTime()}${bindings},"requestId":"${requestId}","method":"${method}","code":"OK","durationMs":${durationMs},"msg":"call"}\n`,
+    );
+  };
 }
 
 /** Calls `done` once every line logged so far has been written (at most `timeoutMs` later). */

@@ -1,0 +1,114 @@
+// NOT PRODUCT CODE: a benchmark baseline. A bare node:http2 server that speaks just enough gRPC
+// to answer helloworld.Greeter/SayHello with a response computed once at start-up, and
+// stream.v1.StreamService/GetStream with frames built from shared buffers. No gRPC library, no
+// protobuf library, no validation, no logging: whatever a Node gRPC server does per call costs at
+// least what this costs, so it is the ceiling that our services and the tutorial server are
+// measured against.
+//
+// Environment: PORT (default 50051), HOST (default 127.0.0.1). Prints `listening <port>` once
+// bound. SIGTERM ends the process (the default action; nothing to drain in a baseline).
+//
+// GetStream honours count, text and payload_bytes; a request with interval_ms > 0 is answered
+// UNIMPLEMENTED, since the ceiling only stands for "as fast as the client reads".
+import { createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { bytesField, decodeFirstFrame, grpcFrame, varintField } from './wire';
+
+const GRPC_OK = '0';
+const GRPC_INTERNAL = '13';
+const GRPC_UNIMPLEMENTED = '12';
+
+/** HelloReply{message: "Hello world"}, framed, built once: the whole point of the ceiling. */
+const HELLO_REPLY_FRAME = grpcFrame(bytesField(1, 'Hello world'));
+
+function answerStatus(stream: ServerHttp2Stream, code: string, message: string): void {
+  // Trailers-only response: one HEADERS frame with END_STREAM, as gRPC servers send errors.
+  stream.respond(
+    { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': code, 'grpc-message': message },
+    { endStream: true },
+  );
+}
+
+function respondWithTrailers(stream: ServerHttp2Stream): void {
+  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+  stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': GRPC_OK }));
+}
+
+function sayHello(stream: ServerHttp2Stream): void {
+  // The request is read but not decoded: every caller gets the same answer.
+  stream.resume();
+  stream.once('end', () => {
+    if (stream.destroyed) return;
+    respondWithTrailers(stream);
+    stream.end(HELLO_REPLY_FRAME);
+  });
+}
+
+async function readBody(stream: ServerHttp2Stream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Resolves on 'drain' or 'close', whichever comes first, leaving no listener behind. */
+function drainOrClose(stream: ServerHttp2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
+async function getStream(stream: ServerHttp2Stream): Promise<void> {
+  // GetStreamRequest: text = 1, count = 2, interval_ms = 3, payload_bytes = 4.
+  const request = decodeFirstFrame(await readBody(stream));
+  const count = request.varints.get(2) ?? 0;
+  if ((request.varints.get(3) ?? 0) > 0) {
+    answerStatus(stream, GRPC_UNIMPLEMENTED, 'the ceiling server streams without interval');
+    return;
+  }
+  const payload = Buffer.alloc(request.varints.get(4) ?? 0, 0x2e);
+  // GetStreamResponse: index = 1, text = 2, payload = 3. Only the index differs between messages.
+  const text = request.bytes.get(1) ?? Buffer.alloc(0);
+  const tail = Buffer.concat([bytesField(2, text), bytesField(3, payload)]);
+  respondWithTrailers(stream);
+  for (let index = 1; index <= count; index++) {
+    if (stream.destroyed) return;
+    const indexField = varintField(1, index);
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(indexField.length + tail.length, 1);
+    stream.write(Buffer.concat([prefix, indexField]));
+    if (!stream.write(tail)) await drainOrClose(stream);
+  }
+  if (!stream.destroyed) stream.end();
+}
+
+function route(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  // A client that resets its stream (h2load at the end of a run) must not crash the server.
+  stream.on('error', () => {});
+  switch (headers[':path']) {
+    case '/helloworld.Greeter/SayHello':
+      sayHello(stream);
+      return;
+    case '/stream.v1.StreamService/GetStream':
+      getStream(stream).catch((err: unknown) => {
+        if (stream.destroyed || stream.headersSent) return;
+        answerStatus(stream, GRPC_INTERNAL, err instanceof Error ? err.message : 'internal error');
+      });
+      return;
+    default:
+      stream.resume();
+      answerStatus(stream, GRPC_UNIMPLEMENTED, `${headers[':path']} is not served by the ceiling server`);
+  }
+}
+
+const server = createServer();
+server.on('stream', route);
+server.listen(Number(process.env.PORT ?? 50051), process.env.HOST ?? '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`listening ${port}\n`);
+});

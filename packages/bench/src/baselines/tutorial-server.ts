@@ -1,0 +1,108 @@
+// NOT PRODUCT CODE: a benchmark baseline. What the grpc-js tutorial teaches and nothing more:
+// the protos loaded at run time with @grpc/proto-loader (options as in the grpc-node examples),
+// plain handlers, one insecure bindAsync. No health, no reflection, no logging, no validation,
+// no graceful shutdown. It serves the same protos as our services, so the same clients and load
+// drive both, and the difference is what our production code costs.
+//
+// Environment: PORT (default 50051), HOST (default 127.0.0.1). Prints `listening <port>` once
+// bound. SIGTERM ends the process (the default action).
+//
+// AllStream is the "no hop" baseline: it greets each name itself, whereas our stream service
+// asks helloworld.Greeter over the network for every message.
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { createPutSummary } from './put-summary';
+
+interface GetStreamRequest {
+  text: string;
+  count: number;
+  interval_ms: number;
+  payload_bytes: number;
+}
+
+const protosDir = dirname(require.resolve('@repo/protos/package.json'));
+const definition = loadSync(['helloworld/helloworld.proto', 'stream/v1/stream.proto'], {
+  includeDirs: [protosDir],
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
+// proto-loader's objects are untyped by design: the tutorial navigates them by name.
+const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+  helloworld: { Greeter: grpc.ServiceClientConstructor };
+  stream: { v1: { StreamService: grpc.ServiceClientConstructor } };
+};
+const servedBy = `${hostname()}/${process.pid}`;
+
+function sayHello(
+  call: grpc.ServerUnaryCall<{ name: string }, { message: string }>,
+  callback: grpc.sendUnaryData<{ message: string }>,
+): void {
+  callback(null, { message: `Hello ${call.request.name}` });
+}
+
+async function getStream(call: grpc.ServerWritableStream<GetStreamRequest, unknown>): Promise<void> {
+  const { text, count, interval_ms, payload_bytes } = call.request;
+  let cancelled = false;
+  call.on('cancelled', () => {
+    cancelled = true;
+  });
+  const payload = Buffer.alloc(payload_bytes, 0x2e);
+  for (let index = 1; index <= count && !cancelled; index++) {
+    if (index > 1 && interval_ms > 0) await new Promise((resolve) => setTimeout(resolve, interval_ms));
+    if (cancelled) return;
+    // A careful tutorial respects backpressure: a slow reader must not make us buffer everything.
+    if (!call.write({ index, text, payload })) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          call.off('drain', done);
+          call.off('cancelled', done);
+          resolve();
+        };
+        call.on('drain', done);
+        call.on('cancelled', done);
+      });
+    }
+  }
+  if (!cancelled) call.end();
+}
+
+function putStream(
+  call: grpc.ServerReadableStream<{ text: string }, unknown>,
+  callback: grpc.sendUnaryData<unknown>,
+): void {
+  const summary = createPutSummary();
+  call.on('data', (message: { text: string }) => summary.add(message.text));
+  call.on('end', () => callback(null, summary.result()));
+}
+
+function allStream(call: grpc.ServerDuplexStream<{ name: string }, unknown>): void {
+  call.on('data', (message: { name: string }) => {
+    if (!call.write({ message: `Hello ${message.name}`, served_by: servedBy })) {
+      call.pause();
+      call.once('drain', () => call.resume());
+    }
+  });
+  call.on('end', () => call.end());
+}
+
+const server = new grpc.Server();
+server.addService(loaded.helloworld.Greeter.service, { SayHello: sayHello });
+server.addService(loaded.stream.v1.StreamService.service, {
+  GetStream: (call: grpc.ServerWritableStream<GetStreamRequest, unknown>) => void getStream(call),
+  PutStream: putStream,
+  AllStream: allStream,
+});
+
+const address = `${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 50051}`;
+server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+  if (err) {
+    process.stderr.write(`cannot listen on ${address}: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`listening ${port}\n`);
+});

@@ -1,0 +1,188 @@
+import type { Client } from '@grpc/grpc-js';
+import { AllStreamWorker } from './all-stream-worker';
+import { createClients, whenConnected } from './connections';
+import { GetStreamWorker } from './get-stream-worker';
+import { type ProcessWindow, readProcessStats, startProcessWindow } from './process-stats';
+import { PutStreamWorker } from './put-stream-worker';
+import { type LoadSettings, resolveLoadOptions } from './settings';
+import { Tally } from './tally';
+import type { LatencySummary, LoadOptions, LoadResult } from './types';
+import { UnaryWorker } from './unary-worker';
+import type { Worker, WorkerContext } from './worker';
+
+const PROGRESS_INTERVAL_MS = 1_000;
+
+/** What the measured window was, read when it closed. */
+interface MeasuredWindow {
+  seconds: number;
+  loadCpuMs: number;
+  server: ProcessWindow | undefined;
+  /** Calls still running when the drain timed out, then cancelled. */
+  unfinished: number;
+}
+
+/**
+ * Drives load at `options.target` in a closed loop: `connections` HTTP/2 connections, each with
+ * `streams` calls outstanding, a new call starting as soon as one ends. Unmeasured warm-up
+ * first, then the measured window (`durationMs`, or until `count` calls have ended), then up
+ * to `drainTimeoutMs` for the calls still running, which are then cancelled.
+ *
+ * Every response is checked (see LoadKind): a call counts as a success only with status OK and
+ * exactly the expected payload; anything else counts in `errors` under its status name, or
+ * BAD_PAYLOAD. A server that cannot be reached gives UNAVAILABLE errors, not a rejection.
+ * Rejects (RangeError) only on invalid options, or when `serverPid` is not a running process.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const settings = resolveLoadOptions(options);
+  if (settings.serverPid !== undefined) readProcessStats(settings.serverPid);
+  const clients = createClients(settings.kind, settings.target, settings.connections);
+  try {
+    await Promise.all(clients.map((client) => whenConnected(client, settings.connectTimeoutMs)));
+    const tally = new Tally(settings.count);
+    const context: WorkerContext = { tally, timeoutMs: settings.timeoutMs };
+    const workers = clients.flatMap((client) =>
+      Array.from({ length: settings.streams }, () => createWorker(settings, context, client)),
+    );
+    const window = await measure(settings, options, tally, workers);
+    return resultOf(settings, tally, window);
+  } finally {
+    for (const client of clients) client.close();
+  }
+}
+
+function createWorker(settings: LoadSettings, context: WorkerContext, client: Client): Worker {
+  const { kind, name, text, payloadBytes, messagesPerCall } = settings;
+  switch (kind) {
+    case 'unary':
+      return new UnaryWorker(context, client, name);
+    case 'get-stream':
+      return new GetStreamWorker(context, client, { text, count: messagesPerCall, payloadBytes });
+    case 'put-stream':
+      return new PutStreamWorker(
+        context,
+        client,
+        payloadBytes > 0 ? 'x'.repeat(payloadBytes) : text,
+        messagesPerCall,
+      );
+    case 'all-stream':
+      return new AllStreamWorker(context, client, name, messagesPerCall);
+  }
+}
+
+/** Runs the phases; resolves once the window has closed and no call is running any more. */
+function measure(
+  settings: LoadSettings,
+  options: LoadOptions,
+  tally: Tally,
+  workers: Worker[],
+): Promise<MeasuredWindow> {
+  const { onProgress, signal } = options;
+  return new Promise((resolve) => {
+    let phaseStartedAt = performance.now();
+    let endedBefore = 0;
+    let failedBefore = 0;
+    let opened: { at: number; cpu: NodeJS.CpuUsage; server: (() => ProcessWindow) | undefined } | undefined;
+    let closed: MeasuredWindow | undefined;
+    const timers: NodeJS.Timeout[] = [];
+
+    const open = (): void => {
+      phaseStartedAt = performance.now();
+      endedBefore = tally.ended;
+      failedBefore = tally.endedFailed;
+      const server = settings.serverPid === undefined ? undefined : startProcessWindow(settings.serverPid);
+      opened = { at: phaseStartedAt, cpu: process.cpuUsage(), server };
+      tally.openWindow();
+      if (settings.durationMs !== undefined) timers.push(setTimeout(close, settings.durationMs));
+    };
+    const close = (): void => {
+      if (closed || !opened) return;
+      const cpu = process.cpuUsage(opened.cpu);
+      closed = {
+        seconds: (performance.now() - opened.at) / 1000,
+        loadCpuMs: (cpu.user + cpu.system) / 1000,
+        server: serverWindowOf(opened.server),
+        unfinished: 0,
+      };
+      for (const timer of timers) clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+      timers.push(setTimeout(cancelAll, settings.drainTimeoutMs));
+      for (const worker of workers) worker.wrapUp();
+      tally.stop();
+    };
+    const cancelAll = (): void => {
+      if (closed) closed.unfinished = tally.running;
+      for (const worker of workers) worker.cancel();
+    };
+    tally.onCountReached = close;
+    tally.onIdle = () => {
+      for (const timer of timers) clearTimeout(timer);
+      if (closed) resolve(closed);
+    };
+    if (onProgress) {
+      const progress = setInterval(() => {
+        const ended = tally.ended - endedBefore;
+        const errors = tally.endedFailed - failedBefore;
+        const seconds = (performance.now() - phaseStartedAt) / 1000;
+        onProgress({ phase: opened ? 'measure' : 'warmup', seconds, calls: ended - errors, errors });
+      }, PROGRESS_INTERVAL_MS);
+      timers.push(progress);
+    }
+
+    const abort = (): void => {
+      if (!opened) open();
+      close();
+    };
+
+    if (settings.warmupMs > 0) timers.push(setTimeout(open, settings.warmupMs));
+    else open();
+    signal?.addEventListener('abort', abort, { once: true });
+    for (const worker of workers) worker.start();
+    if (signal?.aborted) abort();
+  });
+}
+
+/** The server's share of the window; undefined when the process has gone (its calls then failed). */
+function serverWindowOf(end: (() => ProcessWindow) | undefined): ProcessWindow | undefined {
+  try {
+    return end?.();
+  } catch {
+    return undefined;
+  }
+}
+
+function resultOf(settings: LoadSettings, tally: Tally, window: MeasuredWindow): LoadResult {
+  const { kind } = settings;
+  const { seconds } = window;
+  const messages = kind === 'unary' ? tally.calls : tally.messages;
+  const perSecond = (n: number) => (seconds > 0 ? n / seconds : 0);
+  return {
+    kind,
+    target: settings.target,
+    connections: settings.connections,
+    streams: settings.streams,
+    messagesPerCall: kind === 'unary' ? 1 : settings.messagesPerCall,
+    seconds,
+    calls: tally.calls,
+    messages,
+    callsPerSecond: perSecond(tally.calls),
+    messagesPerSecond: perSecond(messages),
+    latencyOf: kind === 'all-stream' ? 'message' : 'call',
+    latency: latencyOf(tally),
+    errors: { ...tally.errors },
+    unfinished: window.unfinished,
+    loadCpu: { cpuMs: window.loadCpuMs, cores: seconds > 0 ? window.loadCpuMs / 1000 / seconds : 0 },
+    ...(window.server && { server: window.server }),
+  };
+}
+
+/** Microseconds, to 0.1 µs, from the tally's nanoseconds. */
+function latencyOf({ latency }: Tally): LatencySummary {
+  const us = (ns: number) => Math.round(ns / 100) / 10;
+  return {
+    p50: us(latency.quantile(0.5)),
+    p90: us(latency.quantile(0.9)),
+    p99: us(latency.quantile(0.99)),
+    max: us(latency.max),
+    mean: us(latency.mean),
+  };
+}

@@ -1,0 +1,92 @@
+import { availableParallelism } from 'node:os';
+import { h2loadPath, parseH2loadOutput, runH2load } from '../src/h2load';
+import { type RunningServer, startServer } from '../src/servers';
+
+// Captured from h2load nghttp2/1.52.0 against the ceiling server (-c 4 -m 10 -D 2 --warm-up-time 1).
+const SAMPLE = `starting benchmark...
+spawning thread #0: 4 total client(s). Timing-based test with 1s of warm-up time and 2s of main duration for measurements.
+Warm-up started for thread #0.
+progress: 25% of clients started
+progress: 100% of clients started
+Application protocol: h2c
+Warm-up phase is over for thread #0.
+Main benchmark duration is started for thread #0.
+Main benchmark duration is over for thread #0. Stopping all clients.
+Stopped all clients for thread #0
+
+finished in 3.00s, 12465.00 req/s, 597.21KB/s
+requests: 24930 total, 24930 started, 24930 done, 24930 succeeded, 0 failed, 0 errored, 0 timeout
+status codes: 24960 2xx, 0 3xx, 0 4xx, 0 5xx
+traffic: 1.17MB (1223080) total, 103.03KB (105506) headers (space savings 95.76%), 615.76KB (630540) data
+                     min         max         mean         sd        +/- sd
+time for request:      412us    194.24ms      3.14ms      8.13ms    97.35%
+time for connect:        0us         0us         0us         0us     0.00%
+time to 1st byte:        0us         0us         0us         0us     0.00%
+req/s           :    3099.43     3139.47     3115.67       17.04    75.00%
+`;
+
+describe('parseH2loadOutput', () => {
+  it('reads throughput, request counts, status classes and request times in microseconds', () => {
+    expect(parseH2loadOutput(SAMPLE)).toEqual({
+      requestsPerSecond: 12465,
+      done: 24930,
+      succeeded: 24930,
+      failed: 0,
+      errored: 0,
+      latency: { min: 412, max: 194_240, mean: 3_140, sd: 8_130 },
+      statusCodes: { '2xx': 24960, '3xx': 0, '4xx': 0, '5xx': 0 },
+    });
+  });
+
+  it('converts request times given in seconds', () => {
+    const slow = SAMPLE.replace('412us    194.24ms', '1.50s       2.25s');
+    expect(parseH2loadOutput(slow).latency).toMatchObject({ min: 1_500_000, max: 2_250_000 });
+  });
+
+  it('names the missing line when the output is not a summary', () => {
+    expect(() => parseH2loadOutput('connect: Connection refused\n')).toThrow(/no finished line/);
+  });
+});
+
+describe('runH2load', () => {
+  if (h2loadPath()) {
+    let server: RunningServer;
+
+    beforeAll(async () => {
+      server = await startServer('ceiling', { cpu: 0 });
+    });
+
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('measures SayHello on the ceiling server for one second, every request answered 2xx', async () => {
+      const result = await runH2load({
+        target: server.target,
+        connections: 2,
+        streams: 10,
+        durationS: 1,
+        warmupS: 0,
+        cpu: 1 % availableParallelism(),
+      });
+      expect(result.done).toBeGreaterThan(100);
+      expect(result.requestsPerSecond).toBeGreaterThan(100);
+      expect(result.failed + result.errored).toBe(0);
+      expect(result.statusCodes['2xx']).toBeGreaterThanOrEqual(result.succeeded);
+      expect(result.latency.min).toBeGreaterThan(0);
+      expect(result.latency.max).toBeGreaterThanOrEqual(result.latency.mean);
+    });
+
+    it('rejects instead of reporting zeros when nothing listens at the target', async () => {
+      await expect(
+        runH2load({ target: '127.0.0.1:1', connections: 1, streams: 1, durationS: 1, warmupS: 0 }),
+      ).rejects.toThrow(/completed no request/);
+    });
+  } else {
+    it('says which package to install when h2load is missing', async () => {
+      await expect(
+        runH2load({ target: '127.0.0.1:1', connections: 1, streams: 1, durationS: 1, warmupS: 0 }),
+      ).rejects.toThrow(/nghttp2-client/);
+    });
+  }
+});

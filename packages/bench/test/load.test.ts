@@ -1,0 +1,220 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { type GreeterServer, GreeterService } from '@repo/proto';
+import { closedAddress, type ServiceProcess, spawnService } from '@repo/test-kit';
+import { type LoadKind, type LoadResult, runLoad } from '../src/load';
+
+let greeter: ServiceProcess;
+let stream: ServiceProcess;
+
+beforeAll(async () => {
+  greeter = await spawnService(require.resolve('@repo/greeter/dist/main.js'));
+  stream = await spawnService(require.resolve('@repo/stream/dist/main.js'), { GREETER_ADDR: greeter.target });
+});
+
+afterAll(async () => {
+  for (const service of [stream, greeter]) {
+    service?.child.kill('SIGTERM');
+    await service?.exited;
+  }
+});
+
+/** A Greeter in this process that answers `reply(name)` and notes the address of every client connection. */
+async function startFakeGreeter(reply: (name: string) => string) {
+  const server = new Server();
+  const peers = new Set<string>();
+  const implementation: GreeterServer = {
+    sayHello(call, callback) {
+      peers.add(call.getPeer());
+      callback(null, { message: reply(call.request.name) });
+    },
+  };
+  server.addService(GreeterService, implementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return { target: `127.0.0.1:${port}`, peers, stop: () => server.forceShutdown() };
+}
+
+/** What every clean run shows: calls, no errors, latencies in order and plausible (µs). */
+function expectCleanRun(result: LoadResult): void {
+  expect(result.errors).toEqual({});
+  expect(result.calls).toBeGreaterThan(0);
+  expect(result.callsPerSecond).toBeCloseTo(result.calls / result.seconds, 6);
+  const { p50, p90, p99, max, mean } = result.latency;
+  expect(p50).toBeGreaterThan(0);
+  expect(p50).toBeLessThanOrEqual(p90);
+  expect(p90).toBeLessThanOrEqual(p99);
+  expect(p99).toBeLessThanOrEqual(max);
+  expect(mean).toBeGreaterThan(0);
+  expect(max).toBeLessThan(5_000_000);
+}
+
+describe('runLoad', () => {
+  it('drives unary calls at the Greeter for the given duration and finds every reply right', async () => {
+    const result = await runLoad({
+      target: greeter.target,
+      kind: 'unary',
+      connections: 2,
+      streams: 4,
+      warmupMs: 200,
+      durationMs: 700,
+    });
+    expectCleanRun(result);
+    expect(result).toMatchObject({
+      kind: 'unary',
+      connections: 2,
+      streams: 4,
+      latencyOf: 'call',
+      unfinished: 0,
+    });
+    expect(result.seconds).toBeGreaterThanOrEqual(0.69);
+    expect(result.seconds).toBeLessThan(2);
+    expect(result.messages).toBe(result.calls);
+  });
+
+  it('checks every GetStream message and counts them as they arrive', async () => {
+    const result = await runLoad({
+      target: stream.target,
+      kind: 'get-stream',
+      streams: 3,
+      durationMs: 600,
+      messagesPerCall: 20,
+      payloadBytes: 64,
+    });
+    expectCleanRun(result);
+    // Calls that straddle the window's edges bring some of their messages, but no more than one call's worth per stream.
+    expect(Math.abs(result.messages - result.calls * 20)).toBeLessThanOrEqual(3 * 20);
+  });
+
+  it('counts PutStream messages once the summary confirms them', async () => {
+    const result = await runLoad({
+      target: stream.target,
+      kind: 'put-stream',
+      streams: 3,
+      durationMs: 600,
+      messagesPerCall: 30,
+    });
+    expectCleanRun(result);
+    expect(result.messages).toBe(result.calls * 30);
+  });
+
+  it('times every AllStream round trip through the stream service and the Greeter', async () => {
+    const result = await runLoad({
+      target: stream.target,
+      kind: 'all-stream',
+      streams: 3,
+      durationMs: 800,
+      messagesPerCall: 5,
+    });
+    expectCleanRun(result);
+    expect(result.latencyOf).toBe('message');
+    expect(result.messages).toBeGreaterThanOrEqual(result.calls * 5 - 3 * 5);
+  });
+
+  it.each<LoadKind>(['put-stream', 'all-stream'])(
+    'half-closes %s calls when the window closes instead of sending all their messages',
+    async (kind) => {
+      const started = performance.now();
+      const result = await runLoad({
+        target: stream.target,
+        kind,
+        streams: 2,
+        durationMs: 300,
+        messagesPerCall: 1_000_000,
+      });
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(result).toMatchObject({ calls: 0, errors: {}, unfinished: 0 });
+    },
+  );
+
+  it('measures exactly `count` calls after the warm-up when asked to', async () => {
+    const result = await runLoad({
+      target: greeter.target,
+      kind: 'unary',
+      streams: 4,
+      warmupMs: 100,
+      count: 57,
+    });
+    expectCleanRun(result);
+    expect(result.calls).toBe(57);
+  });
+
+  it('counts a wrong greeting as BAD_PAYLOAD and never as a success', async () => {
+    const fake = await startFakeGreeter((name) => `Hi ${name}`);
+    try {
+      const result = await runLoad({ target: fake.target, kind: 'unary', streams: 2, durationMs: 300 });
+      expect(result.calls).toBe(0);
+      expect(Object.keys(result.errors)).toEqual(['BAD_PAYLOAD']);
+      expect(result.errors.BAD_PAYLOAD).toBeGreaterThan(0);
+      expect(result.latency).toEqual({ p50: 0, p90: 0, p99: 0, max: 0, mean: 0 });
+    } finally {
+      fake.stop();
+    }
+  });
+
+  it('opens one HTTP/2 connection per connection asked for', async () => {
+    const fake = await startFakeGreeter((name) => `Hello ${name}`);
+    try {
+      const result = await runLoad({
+        target: fake.target,
+        kind: 'unary',
+        connections: 3,
+        streams: 2,
+        count: 60,
+      });
+      expectCleanRun(result);
+      expect(fake.peers.size).toBe(3);
+    } finally {
+      fake.stop();
+    }
+  });
+
+  it('reports UNAVAILABLE errors, without rejecting, when nothing listens at the target', async () => {
+    const result = await runLoad({
+      target: await closedAddress(),
+      kind: 'unary',
+      streams: 2,
+      durationMs: 300,
+    });
+    expect(result.calls).toBe(0);
+    expect(Object.keys(result.errors)).toEqual(['UNAVAILABLE']);
+    expect(result.errors.UNAVAILABLE).toBeGreaterThan(0);
+  });
+
+  it("measures the server process's CPU time and memory over the window", async () => {
+    const result = await runLoad({
+      target: greeter.target,
+      kind: 'unary',
+      streams: 4,
+      durationMs: 500,
+      serverPid: greeter.child.pid,
+    });
+    expectCleanRun(result);
+    expect(result.server?.cpuMs).toBeGreaterThan(0);
+    expect(result.server?.seconds).toBeCloseTo(result.seconds, 1);
+    expect(result.server?.peakRssBytes).toBeGreaterThanOrEqual(result.server?.rssBytes ?? Number.NaN);
+    expect(result.loadCpu.cpuMs).toBeGreaterThan(0);
+  });
+
+  it('ends the window early when its signal aborts, and reports what it measured', async () => {
+    const started = performance.now();
+    const result = await runLoad({
+      target: greeter.target,
+      kind: 'unary',
+      streams: 2,
+      durationMs: 60_000,
+      signal: AbortSignal.timeout(300),
+    });
+    expectCleanRun(result);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('rejects options out of range with a RangeError naming the option', async () => {
+    await expect(runLoad({ target: greeter.target, kind: 'unary', connections: 0 })).rejects.toThrow(
+      /connections must be an integer of at least 1/,
+    );
+    await expect(runLoad({ target: greeter.target, kind: 'unary', count: 1.5 })).rejects.toThrow(RangeError);
+  });
+});

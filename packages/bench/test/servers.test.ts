@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { GreeterClient } from '@repo/proto';
+import { waitFor } from '@repo/test-kit';
+import { CONTENDER_NAMES, startServer } from '../src/servers';
+import { findExecutable } from '../src/servers-cpu';
+import { portOfReadyLine } from '../src/servers-spawn';
+import { measureStartup, median } from '../src/startup';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function allowedCpus(pid: number): string | undefined {
+  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+}
+
+describe('startServer', () => {
+  it.each(CONTENDER_NAMES)(
+    'starts %s ready to answer on 127.0.0.1 and stops it without a trace',
+    async (name) => {
+      const server = await startServer(name, { cpu: 0 });
+      const pids = [server.pid, ...(server.companion ? [server.companion.pid] : [])];
+      try {
+        expect(server.target).toBe(`127.0.0.1:${server.port}`);
+        expect(server.port).toBeGreaterThan(0);
+        expect(pids.every(isAlive)).toBe(true);
+        if (findExecutable('taskset')) {
+          expect(server.pinnedCpu).toBe(0);
+          expect(allowedCpus(server.pid)).toBe('0');
+        } else {
+          expect(server.pinnedCpu).toBeNull();
+        }
+        expect(Boolean(server.companion)).toBe(name === 'ours-stream');
+      } finally {
+        await server.stop();
+      }
+      expect(pids.filter(isAlive)).toEqual([]);
+    },
+  );
+
+  it("reads ours-greeter's call logs as they come, however much it logs", async () => {
+    const server = await startServer('ours-greeter');
+    const client = new GreeterClient(server.target, credentials.createInsecure());
+    const call = (name: string) =>
+      new Promise<string>((resolve, reject) => {
+        client.sayHello({ name }, new Metadata(), { deadline: Date.now() + 5_000 }, (err, reply) =>
+          err ? reject(err) : resolve(reply.message),
+        );
+      });
+    try {
+      const before = server.logBytes();
+      // One info line of a few hundred bytes per call: several times the 64 KiB a Linux pipe
+      // holds. Our logger drops lines rather than block when nobody reads, so only a drained
+      // pipe makes the server pay for every line, and only then do the bytes arrive here.
+      for (let batch = 0; batch < 10; batch++) {
+        await Promise.all(Array.from({ length: 100 }, (_, i) => call(`n${batch}-${i}`)));
+      }
+      await expect(call('last')).resolves.toBe('Hello last');
+      await waitFor('the call logs', () => server.logBytes() - before > 1_000 * 200, 5_000);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
+  it('rejects with the reason and leaves nothing running when the server cannot start', async () => {
+    await expect(startServer('ours-greeter', { env: { PORT: 'not-a-port' } })).rejects.toThrow(
+      /cannot start ours-greeter: .*exited before it was ready.*PORT/s,
+    );
+  });
+});
+
+describe('portOfReadyLine', () => {
+  it("reads the port from our services' serving log line and from a baseline's listening line", () => {
+    expect(portOfReadyLine('{"level":30,"msg":"serving","host":"127.0.0.1","port":40123}')).toBe(40123);
+    expect(portOfReadyLine('listening 40124')).toBe(40124);
+  });
+
+  it('ignores every other line', () => {
+    expect(portOfReadyLine('{"msg":"call","port":1}')).toBeNull();
+    expect(portOfReadyLine('{not json')).toBeNull();
+    expect(portOfReadyLine('listening soon')).toBeNull();
+  });
+});
+
+describe('measureStartup', () => {
+  it.each(['ceiling', 'ours-greeter'] as const)(
+    'gives %s one plausible time to ready per run and their median',
+    async (name) => {
+      const result = await measureStartup(name, 2, { cpu: 0 });
+      expect(result.samplesMs).toHaveLength(2);
+      for (const sample of result.samplesMs) {
+        // At least the start of a Node process; at most the run's own time limit.
+        expect(sample).toBeGreaterThan(10);
+        expect(sample).toBeLessThan(15_000);
+      }
+      expect(result.medianMs).toBe(median(result.samplesMs));
+    },
+  );
+
+  it('takes the middle value of an odd count and the mean of the middle two of an even one', () => {
+    expect(median([30, 10, 20])).toBe(20);
+    expect(median([40, 10, 30, 20])).toBe(25);
+    expect(median([])).toBeNaN();
+  });
+});

@@ -22,7 +22,9 @@ export interface CallOptions {
   metadata?: Metadata | Record<string, string>;
   /**
    * The server call this call is made on behalf of: grpc-js then keeps the earlier of the two
-   * deadlines and cancels this call when the parent is cancelled.
+   * deadlines and cancels this call when the parent is cancelled. For one call, or a few: grpc-js
+   * adds a listener to the parent for each child call and never removes it, so a stream that makes
+   * a call per message should pass the parent's deadline and signalOf(parent) instead.
    */
   parent?: ServerSurfaceCall;
 }

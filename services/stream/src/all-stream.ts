@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type ServerDuplexStream, status } from '@grpc/grpc-js';
+import { type Deadline, type ServerDuplexStream, status } from '@grpc/grpc-js';
 import { isCallError } from '@repo/client-kit';
 import type { Greeter } from '@repo/greeter-client';
 import type { AllStreamRequest, AllStreamResponse } from '@repo/proto';
@@ -29,8 +29,8 @@ export function greeterErrorToStatus(err: unknown, greeterTarget: string, positi
 
 /**
  * Answers every message, in order, with the Greeter's greeting for its name. Each Greeter call
- * is a child of this call (`parent`): it inherits the earlier deadline and is cancelled with it,
- * and it carries this call's request id, and `greeterToken` when the Greeter requires one (the
+ * gets this call's deadline (or GREETER_TIMEOUT_MS, if earlier) and is cancelled with it, and it
+ * carries this call's request id, and `greeterToken` when the Greeter requires one (the
  * client's own token is for this service only and is never forwarded). The next message is read
  * only once the previous answer is written, so a slow client slows the Greeter traffic rather
  * than filling our memory.
@@ -41,12 +41,16 @@ export function createAllStream(greeter: Greeter, greeterToken?: string) {
   ): Promise<void> {
     const signal = signalOf(call);
     const requestId = requestIdOf(call);
+    // Not `parent: call`: grpc-js adds a 'cancelled' listener to the parent for every child call
+    // and never removes it, so a stream of a million messages would hold a million finished
+    // calls until it ends. The deadline and the signal carry the same, and let go of each call.
+    const deadline = deadlineOf(call);
     let position = 0;
     try {
       for await (const { name } of messagesOf(call)) {
         position++;
         const greeting = await greeter
-          .sayHello(name, { parent: call, timeoutMs: GREETER_TIMEOUT_MS, requestId, token: greeterToken })
+          .sayHello(name, { deadline, signal, timeoutMs: GREETER_TIMEOUT_MS, requestId, token: greeterToken })
           .catch((err: unknown) => {
             throw greeterErrorToStatus(err, greeter.target, position);
           });
@@ -61,4 +65,11 @@ export function createAllStream(greeter: Greeter, greeterToken?: string) {
     }
     call.end();
   };
+}
+
+/** The call's deadline as a Date; undefined when it has none. */
+function deadlineOf(call: { getDeadline(): Deadline }): Date | undefined {
+  const deadline = call.getDeadline();
+  if (deadline instanceof Date) return deadline;
+  return Number.isFinite(deadline) ? new Date(deadline) : undefined;
 }

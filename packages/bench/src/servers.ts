@@ -38,10 +38,21 @@ const STREAM_METHODS = ['GetStream', 'PutStream', 'AllStream'].map((m) => `/stre
 // `../dist/baselines` is the same folder from src/ (tests) and from dist/ (runtime).
 const baseline = (file: string) => () => join(__dirname, '..', 'dist', 'baselines', file);
 
+/**
+ * Our service's built entry: this checkout's, or with BENCH_OURS_ROOT the one of another built
+ * checkout (a worktree of an older commit), to measure a change against the same baselines.
+ */
+function ours(service: 'greeter' | 'stream'): string {
+  const root = process.env.BENCH_OURS_ROOT;
+  return root
+    ? join(root, 'services', service, 'dist', 'main.js')
+    : require.resolve(`@repo/${service}/dist/main.js`);
+}
+
 export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
   'ours-greeter': {
     name: 'ours-greeter',
-    entry: () => require.resolve('@repo/greeter/dist/main.js'),
+    entry: () => ours('greeter'),
     env: { LOG_LEVEL: 'info' },
     probe: 'health',
     methods: [SAY_HELLO],
@@ -49,7 +60,7 @@ export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
   },
   'ours-stream': {
     name: 'ours-stream',
-    entry: () => require.resolve('@repo/stream/dist/main.js'),
+    entry: () => ours('stream'),
     env: { LOG_LEVEL: 'info' },
     probe: 'health',
     methods: STREAM_METHODS,

@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { h2loadPath } from '../h2load';
+import { findExecutable } from '../servers-cpu';
+import { renderChart } from './chart';
+import { describeMachine } from './machine';
+import { chartPanels, renderReport, spliceReport } from './report';
+import { errorsOf, runSuite } from './run-suite';
+import { LOAD_CPU, scenarios } from './scenarios';
+
+const ROOT = join(__dirname, '..', '..', '..', '..');
+const HELP = `pnpm bench [--quick] [--repeats N] [--out DIR]
+
+Runs every scenario against our services and the baselines, alternating them, and writes
+BENCHMARKS.md (its generated part) and packages/bench/results/ (chart and raw figures).
+  --quick       a smoke run: one short round, written to a temporary directory; checks that
+                every scenario works, asserts nothing about speed
+  --repeats N   rounds (default 3)
+  --out DIR     where to write BENCHMARKS.md and results/ (default: the repository)`;
+
+const FULL = { durationMs: 4_000, warmupMs: 1_000, repeats: 3, startupRuns: 10 };
+const QUICK = { durationMs: 500, warmupMs: 200, repeats: 1, startupRuns: 2 };
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      repeats: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (pinSelf()) return 0;
+  const preset = values.quick ? QUICK : FULL;
+  const repeats = values.repeats === undefined ? preset.repeats : Number(values.repeats);
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new Error(`--repeats must be a whole number ≥ 1, got ${values.repeats}`);
+  const out = values.out ?? (values.quick ? mkdtempSync(join(tmpdir(), 'bench-')) : ROOT);
+  const command = values.quick ? 'pnpm bench --quick' : 'pnpm bench';
+
+  const suite = await runSuite({
+    scenarios: scenarios(h2loadPath() !== null),
+    timing: preset,
+    repeats,
+    startupRuns: preset.startupRuns,
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+
+  const results = join(out, 'packages', 'bench', 'results');
+  mkdirSync(results, { recursive: true });
+  const chart = join(results, 'benchmarks.svg');
+  writeFileSync(chart, renderChart('gRPC in Node: ours and the alternatives', chartPanels(suite)));
+  writeFileSync(
+    join(results, 'benchmarks.json'),
+    `${JSON.stringify({ machine: describeMachine(), ...suite, results: suite.results.map((r) => ({ id: r.scenario.id, title: r.scenario.title, unit: r.scenario.unit, samples: r.samples })) }, null, 2)}\n`,
+  );
+  const report = join(out, 'BENCHMARKS.md');
+  const before = readOr(report, readOr(join(ROOT, 'BENCHMARKS.md'), '# Benchmarks\n'));
+  writeFileSync(
+    report,
+    spliceReport(before, renderReport(suite, describeMachine(), command, relative(out, chart))),
+  );
+  process.stderr.write(`wrote ${report} and ${results} in ${Math.round(suite.seconds)} s\n`);
+
+  const failed = suite.results.filter((result) => Object.keys(errorsOf(result)).length > 0);
+  for (const result of failed)
+    process.stderr.write(`errors in ${result.scenario.id}: ${JSON.stringify(errorsOf(result))}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+/**
+ * Re-runs this process pinned to LOAD_CPU (taskset), away from the servers' CPU: the load
+ * generator runs in it, and so does the reading of the servers' logs. True when it did (the
+ * pinned child has done the work); false when already pinned or when it cannot be.
+ */
+function pinSelf(): boolean {
+  const taskset = findExecutable('taskset');
+  if (process.env.BENCH_PINNED || !taskset || cpus().length <= LOAD_CPU) return false;
+  const child = spawnSync(
+    taskset,
+    ['-c', String(LOAD_CPU), process.execPath, __filename, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_PINNED: '1' },
+    },
+  );
+  process.exitCode = child.status ?? 1;
+  return true;
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+main().then(
+  (code) => {
+    if (process.exitCode === undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

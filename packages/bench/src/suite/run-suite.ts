@@ -1,0 +1,98 @@
+import { type ContenderName, startServer } from '../servers';
+import { measureStartup, median, type StartupResult } from '../startup';
+import { LOAD_CPU, type Sample, type Scenario, SERVER_CPU, type Timing } from './scenarios';
+
+export interface SuiteOptions {
+  scenarios: Scenario[];
+  timing: Timing;
+  /** Rounds of every scenario; within a round the servers alternate, ours first in odd rounds. */
+  repeats: number;
+  /** Start-up runs per server (median reported). */
+  startupRuns: number;
+  /** One line per finished measurement, for the person watching. */
+  progress: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  /** Every sample of every server, in the order they were taken. */
+  samples: Partial<Record<ContenderName, Sample[]>>;
+}
+
+export interface SuiteResult {
+  results: ScenarioResult[];
+  startup: StartupResult[];
+  /** Where the servers and the load ran; null when taskset is missing and nothing was pinned. */
+  pinned: { server: number; load: number } | null;
+  seconds: number;
+}
+
+/**
+ * Measures every server of every scenario `repeats` times, each on a freshly started process
+ * pinned to SERVER_CPU, alternating ours and the baselines (A B C, then C B A, ...) so that the
+ * drift of a shared machine falls on all of them alike; then their start-up times.
+ */
+export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const started = performance.now();
+  const results: ScenarioResult[] = options.scenarios.map((scenario) => ({ scenario, samples: {} }));
+  let pinned = true;
+  for (let round = 0; round < options.repeats; round++) {
+    for (const result of results) {
+      const order = round % 2 === 0 ? result.scenario.servers : [...result.scenario.servers].reverse();
+      for (const name of order) {
+        const server = await startServer(name, { cpu: SERVER_CPU });
+        pinned &&= server.pinnedCpu !== null;
+        let sample: Sample;
+        try {
+          sample = await result.scenario.measure(server, options.timing);
+        } finally {
+          await server.stop();
+        }
+        (result.samples[name] ??= []).push(sample);
+        options.progress(progressLine(round, result.scenario, name, sample));
+      }
+    }
+  }
+  const startup: StartupResult[] = [];
+  for (const name of ['ours-greeter', 'ours-stream', 'tutorial', 'ceiling'] as const) {
+    const measured = await measureStartup(name, options.startupRuns, { cpu: SERVER_CPU });
+    startup.push(measured);
+    options.progress(`start-up ${name}: median ${measured.medianMs.toFixed(0)} ms`);
+  }
+  return {
+    results,
+    startup,
+    pinned: pinned ? { server: SERVER_CPU, load: LOAD_CPU } : null,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function progressLine(round: number, scenario: Scenario, name: ContenderName, sample: Sample): string {
+  const errors = Object.entries(sample.errors)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(' ');
+  const latency =
+    sample.p50 === undefined ? '' : ` p50 ${sample.p50.toFixed(0)} µs p99 ${sample.p99?.toFixed(0)} µs`;
+  return `round ${round + 1} ${scenario.id} ${name}: ${Math.round(sample.rate)} ${scenario.unit}${latency}${errors ? ` errors: ${errors}` : ''}`;
+}
+
+/** The median of one measure over a server's samples in a scenario. */
+export function medianOf(
+  result: ScenarioResult,
+  name: ContenderName,
+  measure: (sample: Sample) => number | undefined,
+): number {
+  const values = (result.samples[name] ?? []).map(measure).filter((v): v is number => v !== undefined);
+  return median(values);
+}
+
+/** Errors over every sample of a result, by status name. */
+export function errorsOf(result: ScenarioResult): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const samples of Object.values(result.samples)) {
+    for (const sample of samples ?? []) {
+      for (const [code, count] of Object.entries(sample.errors)) total[code] = (total[code] ?? 0) + count;
+    }
+  }
+  return total;
+}

@@ -1,0 +1,167 @@
+import { runH2load } from '../h2load';
+import { runLoad, startProcessWindow } from '../load';
+import type { LoadOptions, LoadResult } from '../load/types';
+import type { ContenderName, RunningServer } from '../servers';
+
+/** The CPU the load generators run on; the servers run on SERVER_CPU (see main.ts). */
+export const SERVER_CPU = 0;
+export const LOAD_CPU = 1;
+
+/** How long each measurement runs: `pnpm bench`, or a smoke run (`--quick`). */
+export interface Timing {
+  durationMs: number;
+  warmupMs: number;
+}
+
+/** One measurement of one server in one scenario. */
+export interface Sample {
+  /** calls/s for unary, messages/s for streaming kinds. */
+  rate: number;
+  /** Latency percentiles in µs, where the driver measures them (not h2load). */
+  p50?: number;
+  p99?: number;
+  /** Server CPU time per call or message, µs. */
+  serverCpuUs: number;
+  /** The server's peak resident set size since it started (VmHWM), MB. */
+  serverPeakRssMb: number;
+  /** Calls that failed or came back wrong, by status name; a run with any is reported. */
+  errors: Record<string, number>;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** What is counted in `rate`. */
+  unit: 'calls/s' | 'messages/s';
+  /** Whether its latency percentiles mean something (per call, or per message round trip). */
+  latency: boolean;
+  /** Ours first, then the baselines, in the order they alternate. */
+  servers: ContenderName[];
+  measure(server: RunningServer, timing: Timing): Promise<Sample>;
+}
+
+const MB = 1024 * 1024;
+
+/** A run of our load tool against `server`, as a Sample. */
+async function load(
+  server: RunningServer,
+  timing: Timing,
+  options: Omit<LoadOptions, 'target'>,
+): Promise<Sample> {
+  const result = await runLoad({
+    ...options,
+    target: server.target,
+    durationMs: timing.durationMs,
+    warmupMs: timing.warmupMs,
+    serverPid: server.pid,
+  });
+  return sampleOf(result);
+}
+
+function sampleOf(result: LoadResult): Sample {
+  const streaming = result.kind !== 'unary';
+  const rate = streaming ? result.messagesPerSecond : result.callsPerSecond;
+  const done = streaming ? result.messages : result.calls;
+  return {
+    rate,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    serverCpuUs: done > 0 ? ((result.server?.cpuMs ?? 0) * 1000) / done : Number.NaN,
+    serverPeakRssMb: (result.server?.peakRssBytes ?? 0) / MB,
+    errors: { ...result.errors, ...(result.unfinished > 0 ? { UNFINISHED: result.unfinished } : {}) },
+  };
+}
+
+/**
+ * Unary throughput with h2load (a C client that saturates one server core from the other), then
+ * one second of our own load tool at the same shape, whose responses are checked: h2load sees
+ * HTTP statuses only, not grpc-status.
+ */
+async function unaryThroughput(server: RunningServer, timing: Timing, useH2load: boolean): Promise<Sample> {
+  if (!useH2load) return load(server, timing, { kind: 'unary', connections: 4, streams: 50 });
+  const window = startProcessWindow(server.pid);
+  const h2 = await runH2load({
+    target: server.target,
+    connections: 4,
+    streams: 50,
+    // h2load takes whole seconds.
+    durationS: Math.max(1, Math.round(timing.durationMs / 1000)),
+    warmupS: Math.round(timing.warmupMs / 1000),
+    cpu: LOAD_CPU,
+  });
+  const used = window();
+  const check = await runLoad({
+    target: server.target,
+    kind: 'unary',
+    connections: 4,
+    streams: 50,
+    durationMs: 500,
+  });
+  const errors: Record<string, number> = { ...check.errors };
+  if (h2.failed + h2.errored > 0) errors.HTTP = h2.failed + h2.errored;
+  if (check.calls === 0) errors.NO_CHECKED_CALL = 1;
+  // The server is saturated during h2load's warm-up and measurement alike: its cores over the
+  // whole window, divided by the measured rate, is its CPU time per call.
+  const cores = used.cpuMs / 1000 / used.seconds;
+  return {
+    rate: h2.requestsPerSecond,
+    serverCpuUs: (cores * 1e6) / h2.requestsPerSecond,
+    serverPeakRssMb: used.peakRssBytes / MB,
+    errors,
+  };
+}
+
+/** Every scenario of `pnpm bench`; `useH2load` when h2load is installed. */
+export function scenarios(useH2load: boolean): Scenario[] {
+  return [
+    {
+      id: 'unary-throughput',
+      title: `Unary SayHello, 4 connections × 50 streams (${useH2load ? 'h2load' : 'grpc-load'})`,
+      unit: 'calls/s',
+      latency: false,
+      servers: ['ours-greeter', 'tutorial', 'ceiling'],
+      measure: (server, timing) => unaryThroughput(server, timing, useH2load),
+    },
+    {
+      id: 'unary-latency',
+      title: 'Unary SayHello latency, 1 connection × 1 stream (grpc-load)',
+      unit: 'calls/s',
+      latency: true,
+      servers: ['ours-greeter', 'tutorial', 'ceiling'],
+      measure: (server, timing) => load(server, timing, { kind: 'unary' }),
+    },
+    {
+      id: 'get-stream',
+      title: 'GetStream (server streaming), small messages, 1 × 1 (grpc-load)',
+      unit: 'messages/s',
+      latency: false,
+      servers: ['ours-stream', 'tutorial', 'ceiling'],
+      measure: (server, timing) => load(server, timing, { kind: 'get-stream', messagesPerCall: 10_000 }),
+    },
+    {
+      id: 'put-stream',
+      title: 'PutStream (client streaming), small messages, 1 × 1 (grpc-load)',
+      unit: 'messages/s',
+      latency: false,
+      servers: ['ours-stream', 'tutorial'],
+      measure: (server, timing) => load(server, timing, { kind: 'put-stream', messagesPerCall: 10_000 }),
+    },
+    {
+      id: 'all-stream-latency',
+      title: 'AllStream (bidi), one message at a time, 1 × 1 (grpc-load): ours calls the Greeter per message',
+      unit: 'messages/s',
+      latency: true,
+      servers: ['ours-stream', 'tutorial'],
+      measure: (server, timing) => load(server, timing, { kind: 'all-stream', messagesPerCall: 1_000_000 }),
+    },
+    {
+      id: 'all-stream-throughput',
+      title: 'AllStream (bidi), 4 connections × 10 streams (grpc-load): ours calls the Greeter per message',
+      unit: 'messages/s',
+      latency: true,
+      servers: ['ours-stream', 'tutorial'],
+      measure: (server, timing) =>
+        load(server, timing, { kind: 'all-stream', connections: 4, streams: 10, messagesPerCall: 1_000_000 }),
+    },
+  ];
+}

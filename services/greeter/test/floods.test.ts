@@ -15,6 +15,7 @@ import {
   type ServiceProcess,
   spawnService,
 } from '@repo/test-kit';
+import { expectStillServing } from './support/liveness';
 
 // The attacker is this process, writing HTTP/2 frames node:http2 would never send; the Greeter
 // runs in a process of its own, whose memory is read after each attack.
@@ -67,16 +68,7 @@ describe('the Greeter under HTTP/2 floods', () => {
 
   afterEach(async () => {
     // Still serving a new client, and its memory did not follow the attack.
-    const fresh = new Greeter({ target: service.target });
-    try {
-      await expect(fresh.sayHello('after', { timeoutMs: 5_000 })).resolves.toMatchObject({
-        message: 'Hello after',
-      });
-    } finally {
-      fresh.close();
-    }
-    expect(service.child.exitCode).toBeNull();
-    expect((await service.stats()).rss - baseline).toBeLessThan(RSS_GROWTH_BOUND);
+    await expectStillServing(service, baseline, RSS_GROWTH_BOUND);
   });
 
   it('sheds a connection that opens and resets 20,000 streams: GOAWAY INTERNAL_ERROR, then a close', async () => {

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { connect, constants } from 'node:http2';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import { Greeter } from '@repo/greeter-client';
 import { type ServiceProcess, spawnService } from '@repo/test-kit';
+import { expectStillServing } from './support/liveness';
 
 // The attacker is this process, speaking raw HTTP/2 where the library's client would refuse to
 // send such bytes; the Greeter runs in a process of its own, whose memory is read from /proc.
@@ -69,11 +69,6 @@ function frame(message: Buffer, { compressed = false, declaredLength = message.l
   return Buffer.concat([header, message]);
 }
 
-function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
-  return Number(line?.[1] ?? 0) * 1024;
-}
-
 describe('the Greeter under hostile input', () => {
   let service: ServiceProcess;
   let greeter: Greeter;
@@ -83,7 +78,7 @@ describe('the Greeter under hostile input', () => {
     service = await spawnService(MAIN);
     greeter = new Greeter({ target: service.target });
     await greeter.sayHello('warm-up');
-    baseline = rssOf(service.child.pid ?? 0);
+    baseline = (await service.stats()).rss;
   });
 
   afterAll(async () => {
@@ -94,11 +89,7 @@ describe('the Greeter under hostile input', () => {
 
   afterEach(async () => {
     // Still serving, and its memory did not follow the attack.
-    await expect(greeter.sayHello('after', { timeoutMs: 5_000 })).resolves.toMatchObject({
-      message: 'Hello after',
-    });
-    expect(service.child.exitCode).toBeNull();
-    expect(rssOf(service.child.pid ?? 0) - baseline).toBeLessThan(64 * MiB);
+    await expectStillServing(service, baseline, 64 * MiB);
   });
 
   it('answers RESOURCE_EXHAUSTED to a message that declares 100 MiB and sends a few bytes', async () => {

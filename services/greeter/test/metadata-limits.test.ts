@@ -12,6 +12,7 @@ import {
   type ServiceProcess,
   spawnService,
 } from '@repo/test-kit';
+import { expectStillServing } from './support/liveness';
 
 // Metadata is HTTP/2 header fields. What bounds it here is not grpc-js (it has no limit of its
 // own on a server) but Node and nghttp2: at most 128 fields per block (Node's
@@ -132,16 +133,7 @@ describe('the Greeter and oversized metadata', () => {
     await expect(bystander.sayHello('bystander', { timeoutMs: 5_000 })).resolves.toMatchObject({
       message: 'Hello bystander',
     });
-    const fresh = new Greeter({ target: service.target });
-    try {
-      await expect(fresh.sayHello('after', { timeoutMs: 5_000 })).resolves.toMatchObject({
-        message: 'Hello after',
-      });
-    } finally {
-      fresh.close();
-    }
-    expect(service.child.exitCode).toBeNull();
-    expect((await service.stats()).rss - baseline).toBeLessThan(RSS_GROWTH_BOUND);
+    await expectStillServing(service, baseline, RSS_GROWTH_BOUND);
   });
 
   afterAll(async () => {

@@ -44,7 +44,8 @@ export function renderChart(title: string, panels: ChartPanel[]): string {
   }
   const height = y;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img">`,
+    `<title>${escapeXml(title)}</title>`,
     '<style>text{font-family:Helvetica,Arial,sans-serif;fill:#1f2933}.title{font-size:18px;font-weight:bold}',
     '.panel{font-size:14px;font-weight:bold}.label{font-size:12px;text-anchor:end}.value{font-size:12px}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,

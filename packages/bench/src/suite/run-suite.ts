@@ -41,14 +41,14 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       const order = round % 2 === 0 ? result.scenario.servers : [...result.scenario.servers].reverse();
       for (const name of order) {
         const server = await startServer(name, { cpu: SERVER_CPU });
-        pinned &&= server.pinnedCpu !== null;
+        if (server.pinnedCpu === null) pinned = false;
         let sample: Sample;
         try {
           sample = await result.scenario.measure(server, options.timing);
         } finally {
           await server.stop();
         }
-        (result.samples[name] ??= []).push(sample);
+        result.samples[name] = [...(result.samples[name] ?? []), sample];
         options.progress(progressLine(round, result.scenario, name, sample));
       }
     }

@@ -9,6 +9,7 @@ jest.setTimeout(50_000);
 // The built entry point: run `pnpm build` first.
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
 const MiB = 1024 * 1024;
+const RSS_GROWTH_BOUND = 64 * MiB;
 /** Descriptors this (jest) process may still be releasing after its channels closed. */
 const FD_SLACK = 3;
 /** Handles that only mean a log line or a socket shutdown is in progress at the moment of asking. */
@@ -111,9 +112,10 @@ describe('the greeter process under sustained load', () => {
     const after = await idleStats();
     expect(after.fds).toBeLessThanOrEqual(before.fds);
     await waitFor('this process to close its sockets', () => ownFds() <= jestFds + FD_SLACK, 5_000);
-    // 5,000 calls: a leak of 1 KiB each would show in the heap; RSS also keeps what the allocator holds on to.
+    // 5,000 calls: a leak of 1 KiB each would show in the heap. RSS also keeps what the allocator
+    // holds on to after the load (34 MiB seen once on a busy machine), so its bound is looser.
     expect(after.heapUsed - before.heapUsed).toBeLessThan(4 * MiB);
-    expect(after.rss - before.rss).toBeLessThan(32 * MiB);
+    expect(after.rss - before.rss).toBeLessThan(RSS_GROWTH_BOUND);
     expect(after.resources).toEqual(before.resources);
     await expectServing();
   });
@@ -137,7 +139,7 @@ describe('the greeter process under sustained load', () => {
     await waitFor('this process to close its sockets', () => ownFds() <= jestFds + FD_SLACK, 5_000);
     // 300 connections: a leak of 16 KiB each would show in the heap.
     expect(after.heapUsed - before.heapUsed).toBeLessThan(4 * MiB);
-    expect(after.rss - before.rss).toBeLessThan(32 * MiB);
+    expect(after.rss - before.rss).toBeLessThan(RSS_GROWTH_BOUND);
     expect(after.resources).toEqual(before.resources);
     await expectServing();
   });

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { Greeter } from '@repo/greeter-client';
+import { type ServiceProcess, spawnService, within } from '@repo/test-kit';
+import { expectStillServing } from './support/liveness';
+
+// Every call writes a log line to stdout. When whatever reads stdout stops reading (a stuck log
+// collector, a full pipe), a synchronous logger would block the process on its next line, and
+// every call with it. Ours writes asynchronously, holds a bounded amount, then drops lines.
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
+const MiB = 1024 * 1024;
+const CALLS = 20_000;
+const CONCURRENCY = 50;
+
+jest.setTimeout(60_000);
+
+let service: ServiceProcess;
+let greeter: Greeter;
+
+beforeAll(async () => {
+  service = await spawnService(MAIN);
+  greeter = new Greeter({ target: service.target });
+});
+
+afterAll(async () => {
+  greeter.close();
+  service.child.stdout.resume();
+  service.child.kill('SIGTERM');
+  await service.exited;
+});
+
+it('keeps answering calls while nobody reads its log, with its memory bounded', async () => {
+  await greeter.sayHello('warm-up');
+  const before = await service.stats();
+  // From here on, nothing reads the process's stdout: ~224 bytes per call, ~4.5 MB in all,
+  // far more than a pipe holds.
+  service.child.stdout.pause();
+
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (next < CALLS) {
+      next++;
+      await greeter.sayHello('quiet', { timeoutMs: 5_000 }).catch((err: unknown) => failures.push(err));
+    }
+  };
+  // Blocked on its log, the process would answer nothing: a bound, rather than 20,000 deadlines.
+  await within(
+    Promise.all(Array.from({ length: CONCURRENCY }, worker)),
+    30_000,
+    `${CALLS} calls while nobody reads the log`,
+  );
+
+  expect(failures).toEqual([]);
+  // What it holds for the reader is bounded (MAX_BUFFERED_LOG_BYTES, 8 MiB, then lines are
+  // dropped); RSS also keeps what the allocator took during the load.
+  expect((await service.stats()).heapUsed - before.heapUsed).toBeLessThan(16 * MiB);
+  await expectStillServing(service, before.rss, 128 * MiB);
+});

@@ -30,7 +30,10 @@ export interface ServerLimits {
    * a quicker ping is a strike.
    */
   minPingIntervalMs: number;
-  /** Strikes allowed before the server answers GOAWAY ENHANCE_YOUR_CALM "too_many_pings" (KEEPALIVE_MAX_PING_STRIKES). */
+  /**
+   * Strikes allowed before the server answers GOAWAY ENHANCE_YOUR_CALM "too_many_pings"
+   * (KEEPALIVE_MAX_PING_STRIKES); 0: any number, as in gRPC's core.
+   */
   maxPingStrikes: number;
   /**
    * After this long a connection is asked to go away (GOAWAY; calls on it finish), so that

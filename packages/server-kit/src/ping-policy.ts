@@ -5,7 +5,7 @@ import type { Logger } from './logger';
 export interface PingPolicy {
   /** The shortest interval a client may ping at while it has no call open on the connection. */
   minPingIntervalMs: number;
-  /** Quicker pings tolerated before the connection is closed. */
+  /** Quicker pings tolerated before the connection is closed; 0: any number (as in gRPC's core). */
   maxPingStrikes: number;
 }
 
@@ -20,6 +20,7 @@ export const TOO_MANY_PINGS = 'too_many_pings';
  * pings are free (C-core clears them whenever it sends data; calls in flight stand for that here).
  */
 export function enforcePingPolicy(session: ServerHttp2Session, policy: PingPolicy, logger: Logger): void {
+  if (policy.maxPingStrikes === 0) return;
   let openStreams = 0;
   let lastStreamId = 0;
   let strikes = 0;

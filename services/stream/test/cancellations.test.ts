@@ -96,6 +96,8 @@ describe('1,000 streams cancelled mid-flight', () => {
       const before = await stream.stats();
       const streamResources = await resourcesOf(stream);
       const greeterResources = await resourcesOf(greeter);
+      // The Greeter's log lines reach us a moment after its answers (written asynchronously).
+      await new Promise((resolve) => setTimeout(resolve, 200));
       const greeterAnswered = sayHelloLines(greeter).filter((line) => line.code === 'OK').length;
       const logged = () => KINDS.reduce((sum, kind) => sum + callLines(stream, kind).length, 0);
       const loggedBefore = logged();

@@ -133,6 +133,8 @@ describe('a client that stops reading', () => {
       await writer.done;
       expect(replies).toHaveLength(NAMES - 1);
       expect(replies.findIndex((message, i) => message !== `Hello ${nameOf(i + 2)}`)).toBe(-1);
+      // The Greeter's log lines reach us a moment after its answers (its logs are written asynchronously).
+      await waitFor('the Greeter to log its last call', () => greeterCalls() >= NAMES, 2_000);
       expect(greeterCalls()).toBe(NAMES);
       await expectServing(client);
     } finally {

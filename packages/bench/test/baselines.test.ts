@@ -33,44 +33,51 @@ function putStream(client: StreamServiceClient, texts: string[]): Promise<PutStr
   });
 }
 
-describe('the tutorial server', () => {
-  let server: RunningServer;
-  let greeter: GreeterClient;
-  let stream: StreamServiceClient;
-
+/** Starts `name` before the tests of the enclosing describe, with a client of each service; stops it after. */
+function serve(name: 'tutorial' | 'ceiling') {
+  const clients = {} as { server: RunningServer; greeter: GreeterClient; stream: StreamServiceClient };
   beforeAll(async () => {
-    server = await startServer('tutorial');
-    greeter = new GreeterClient(server.target, credentials.createInsecure());
-    stream = new StreamServiceClient(server.target, credentials.createInsecure());
+    clients.server = await startServer(name);
+    clients.greeter = new GreeterClient(clients.server.target, credentials.createInsecure());
+    clients.stream = new StreamServiceClient(clients.server.target, credentials.createInsecure());
   });
-
   afterAll(async () => {
-    greeter.close();
-    stream.close();
-    await server.stop();
+    clients.greeter.close();
+    clients.stream.close();
+    await clients.server.stop();
   });
+  return clients;
+}
 
-  it('greets a name the way helloworld servers do', async () => {
-    await expect(sayHello(greeter, 'Ada')).resolves.toEqual({ message: 'Hello Ada' });
-  });
-
+/** The GetStream tests both baselines pass. */
+function itServesGetStream(clients: { stream: StreamServiceClient }) {
   it('streams count messages with their index, the text and payload_bytes of filler', async () => {
-    const { received, error } = await getStream(stream, { text: 'hi', count: 3, payloadBytes: 4 });
+    const { received, error } = await getStream(clients.stream, { text: 'hi', count: 3, payloadBytes: 4 });
     expect(error).toBeUndefined();
     expect(received).toEqual([1, 2, 3].map((index) => ({ index, text: 'hi', payload: Buffer.from('....') })));
   });
 
   it('delivers every message of a stream larger than the transport buffers, in order', async () => {
     // 32 MiB: write() returns false long before the end, so the handler has waited for 'drain'.
-    const { received, error } = await getStream(stream, { count: 32, payloadBytes: 1024 * 1024 });
+    const { received, error } = await getStream(clients.stream, { count: 32, payloadBytes: 1024 * 1024 });
     expect(error).toBeUndefined();
     expect(received.map(({ index }) => index)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
     expect(received.every(({ payload }) => payload.length === 1024 * 1024)).toBe(true);
   });
+}
+
+describe('the tutorial server', () => {
+  const clients = serve('tutorial');
+
+  it('greets a name the way helloworld servers do', async () => {
+    await expect(sayHello(clients.greeter, 'Ada')).resolves.toEqual({ message: 'Hello Ada' });
+  });
+
+  itServesGetStream(clients);
 
   it('summarises an upload with the count, the UTF-8 bytes and a preview like our service', async () => {
     const texts = ['one', 'two', 'three', 'four', 'a text much longer than twenty-four characters'];
-    await expect(putStream(stream, texts)).resolves.toEqual({
+    await expect(putStream(clients.stream, texts)).resolves.toEqual({
       count: 5,
       bytes: texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
       preview: 'one, two, three, …, a text much longer than…',
@@ -78,14 +85,14 @@ describe('the tutorial server', () => {
   });
 
   it('greets every name of a bidirectional stream itself, naming its process', async () => {
-    const call = stream.allStream({ deadline: Date.now() + 5_000 });
+    const call = clients.stream.allStream({ deadline: Date.now() + 5_000 });
     call.write({ name: 'Ada' });
     call.write({ name: 'Grace' });
     call.end();
     const { received, error } = await drain(call);
     expect(error).toBeUndefined();
     expect(received.map(({ message }) => message)).toEqual(['Hello Ada', 'Hello Grace']);
-    expect(received[0]?.servedBy).toMatch(new RegExp(`/${server.pid}$`));
+    expect(received[0]?.servedBy).toMatch(new RegExp(`/${clients.server.pid}$`));
   });
 });
 
@@ -108,42 +115,17 @@ describe("the tutorial server's upload summary", () => {
 });
 
 describe('the ceiling server', () => {
-  let server: RunningServer;
-  let greeter: GreeterClient;
-  let stream: StreamServiceClient;
-
-  beforeAll(async () => {
-    server = await startServer('ceiling');
-    greeter = new GreeterClient(server.target, credentials.createInsecure());
-    stream = new StreamServiceClient(server.target, credentials.createInsecure());
-  });
-
-  afterAll(async () => {
-    greeter.close();
-    stream.close();
-    await server.stop();
-  });
+  const clients = serve('ceiling');
 
   it('answers SayHello with a HelloReply that grpc-js decodes, whatever the name', async () => {
-    await expect(sayHello(greeter, 'world')).resolves.toEqual({ message: 'Hello world' });
-    await expect(sayHello(greeter, 'Ada')).resolves.toEqual({ message: 'Hello world' });
+    await expect(sayHello(clients.greeter, 'world')).resolves.toEqual({ message: 'Hello world' });
+    await expect(sayHello(clients.greeter, 'Ada')).resolves.toEqual({ message: 'Hello world' });
   });
 
-  it('streams count messages with their index, the text and payload_bytes of filler', async () => {
-    const { received, error } = await getStream(stream, { text: 'hi', count: 3, payloadBytes: 4 });
-    expect(error).toBeUndefined();
-    expect(received).toEqual([1, 2, 3].map((index) => ({ index, text: 'hi', payload: Buffer.from('....') })));
-  });
-
-  it('delivers every message of a stream larger than the transport buffers, in order', async () => {
-    const { received, error } = await getStream(stream, { count: 32, payloadBytes: 1024 * 1024 });
-    expect(error).toBeUndefined();
-    expect(received.map(({ index }) => index)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
-    expect(received.every(({ payload }) => payload.length === 1024 * 1024)).toBe(true);
-  });
+  itServesGetStream(clients);
 
   it('answers UNIMPLEMENTED for a method it does not serve', async () => {
-    const err = await putStream(stream, ['a']).catch((e: ServiceError) => e);
+    const err = await putStream(clients.stream, ['a']).catch((e: ServiceError) => e);
     expect(err).toMatchObject({ code: status.UNIMPLEMENTED });
   });
 });

@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import { connect } from 'node:http2';
 import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
@@ -7,6 +5,7 @@ import { GreeterService } from '@repo/proto';
 import { waitFor } from '@repo/test-kit';
 import { INSTANCE } from '../src';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
+import { rawGrpcCall } from './support/raw-grpc';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter } from './support/test-services';
 
@@ -108,23 +107,8 @@ describe('the call log', () => {
   it('logs a unary call that ends without its request message at warn level: the client’s doing', async () => {
     // What a client that resets its stream at once looks like to grpc-js: UNIMPLEMENTED, "Received
     // no request message". A flood of them must not read as server faults.
-    const session = connect(`http://${running.target}`);
-    session.on('error', () => {});
-    try {
-      const stream = session.request({
-        ':method': 'POST',
-        ':path': SAY_HELLO,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      stream.on('data', () => {});
-      stream.end();
-      // A trailers-only answer: the status is in the response headers.
-      const [headers] = (await once(stream, 'response')) as [Record<string, string>];
-      expect(Number(headers['grpc-status'])).toBe(status.UNIMPLEMENTED);
-    } finally {
-      session.close();
-    }
+    const outcome = await rawGrpcCall(running.target, SAY_HELLO, undefined);
+    expect(outcome.grpcStatus).toBe(status.UNIMPLEMENTED);
     expect(callLines()).toEqual([
       expect.objectContaining({ level: 'warn', method: SAY_HELLO, code: 'UNIMPLEMENTED' }),
     ]);
@@ -148,26 +132,13 @@ describe('the call log', () => {
           limits: { maxReceiveMessageBytes: 64 },
         },
       );
-      const session = connect(`http://${limited.target}`);
-      session.on('error', () => {});
       try {
-        const stream = session.request({
-          ':method': 'POST',
-          ':path': SAY_HELLO,
-          'content-type': 'application/grpc',
-          te: 'trailers',
-        });
-        stream.on('data', () => {});
-        const frame = Buffer.alloc(5);
-        frame.writeUInt32BE(message.length, 1);
-        stream.end(Buffer.concat([frame, message]));
-        await once(stream, 'close');
+        await rawGrpcCall(limited.target, SAY_HELLO, message);
         await waitFor('the call line', () => limited.logs.find('call').length > 0, 2_000);
         expect(limited.logs.find('call')).toEqual([
           expect.objectContaining({ level, method: SAY_HELLO, code, details }),
         ]);
       } finally {
-        session.close();
         await limited.server.shutdown(1_000);
       }
     },

@@ -21,11 +21,12 @@ export function grpcFrame(message: Uint8Array): Buffer {
 /**
  * Sends one gRPC request with exactly these headers and `:path`, bypassing grpc-js's client
  * (which would not send a malformed path), and resolves once the stream has closed, within 5 s.
+ * `body` is framed as one message; undefined sends none (the request ends after its headers).
  */
 export async function rawGrpcCall(
   target: string,
   path: string,
-  body: Uint8Array,
+  body: Uint8Array | undefined,
   headers: OutgoingHttpHeaders = {},
 ): Promise<RawOutcome> {
   const session = connect(`http://${target}`);
@@ -52,7 +53,7 @@ export async function rawGrpcCall(
         stream.on('error', () => {}); // A reset shows in rstCode.
         stream.on('close', () => resolve({ ...outcome, rstCode: stream.rstCode }));
         stream.resume();
-        stream.end(grpcFrame(body));
+        stream.end(body === undefined ? undefined : grpcFrame(body));
       }),
       5_000,
       `a raw call to ${path}`,

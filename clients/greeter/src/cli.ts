@@ -7,8 +7,10 @@ import {
   commonCredentials,
   parseCount,
   runCli,
+  traceCommand,
   UsageError,
 } from '@repo/client-kit';
+import { startTelemetry } from '@repo/telemetry';
 import { DEFAULT_TARGET, Greeter } from './client';
 
 const HELP = `Usage: greeter hello [name...] [options]
@@ -42,25 +44,30 @@ async function main(argv: string[]): Promise<void> {
   const repeat = parseCount('repeat', values.repeat, 1);
   const callOptions = commonCallOptions(values);
 
+  const telemetry = await startTelemetry({ serviceName: 'greeter-cli', forceTracing: values.trace === true });
   const greeter = new Greeter({
     target: values.target ?? (process.env.GREETER_ADDR || DEFAULT_TARGET),
     credentials: commonCredentials(values),
+    telemetry,
   });
   try {
-    for (const name of names.length > 0 ? names : ['world']) {
-      for (let i = 0; i < repeat; i++) {
-        const started = performance.now();
-        const { message, servedBy } = await greeter.sayHello(name, callOptions);
-        const ms = (performance.now() - started).toFixed(1);
-        process.stdout.write(
-          values.json
-            ? `${JSON.stringify({ message, servedBy, ms: Number(ms) })}\n`
-            : `${message}  (served by ${servedBy}, ${ms} ms)\n`,
-        );
+    await traceCommand(telemetry.tracer, 'greeter hello', values.trace === true, async () => {
+      for (const name of names.length > 0 ? names : ['world']) {
+        for (let i = 0; i < repeat; i++) {
+          const started = performance.now();
+          const { message, servedBy } = await greeter.sayHello(name, callOptions);
+          const ms = (performance.now() - started).toFixed(1);
+          process.stdout.write(
+            values.json
+              ? `${JSON.stringify({ message, servedBy, ms: Number(ms) })}\n`
+              : `${message}  (served by ${servedBy}, ${ms} ms)\n`,
+          );
+        }
       }
-    }
+    });
   } finally {
     greeter.close();
+    await telemetry.shutdown();
   }
 }
 

@@ -1,5 +1,11 @@
 import { type ChannelCredentials, type ChannelOptions, credentials, type Metadata } from '@grpc/grpc-js';
-import { type CallOptions, cancelOnAbort, toGrpcCall } from '@repo/client-kit';
+import {
+  type CallOptions,
+  type CallTelemetry,
+  cancelOnAbort,
+  createTelemetryInterceptor,
+  toGrpcCall,
+} from '@repo/client-kit';
 import { GreeterClient as GeneratedClient } from '@repo/proto';
 
 export const DEFAULT_TARGET = 'localhost:50051';
@@ -11,6 +17,11 @@ export interface GreeterClientOptions {
   credentials?: ChannelCredentials;
   /** grpc-js channel options, over ours. */
   channelOptions?: ChannelOptions;
+  /**
+   * A CLIENT span per call and gRPC's client metrics (see createTelemetryInterceptor). Without
+   * it, calls still carry the active trace context, when an OpenTelemetry SDK is registered.
+   */
+  telemetry?: CallTelemetry;
 }
 
 export interface Greeting {
@@ -62,6 +73,9 @@ export class Greeter {
       // back would be found up to two minutes late.
       'grpc.max_reconnect_backoff_ms': 5_000,
       ...options.channelOptions,
+      ...(options.telemetry && {
+        interceptors: [createTelemetryInterceptor(options.telemetry, this.target)],
+      }),
     });
   }
 

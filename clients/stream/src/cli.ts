@@ -8,8 +8,10 @@ import {
   commonCredentials,
   parseCount,
   runCli,
+  traceCommand,
   UsageError,
 } from '@repo/client-kit';
+import { startTelemetry } from '@repo/telemetry';
 import { DEFAULT_TARGET, StreamClient } from './client';
 
 const HELP = `Usage: stream <command> [arguments] [options]
@@ -53,13 +55,22 @@ async function main(argv: string[]): Promise<void> {
   const callOptions = commonCallOptions(values);
   const print = (json: object, text: string) =>
     process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+  const telemetry = await startTelemetry({ serviceName: 'stream-cli', forceTracing: values.trace === true });
   const client = new StreamClient({
     target: values.target ?? (process.env.STREAM_ADDR || DEFAULT_TARGET),
     credentials: commonCredentials(values),
+    telemetry,
   });
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)} s`;
   try {
+    await traceCommand(telemetry.tracer, `stream ${command}`, values.trace === true, () => run(command));
+  } finally {
+    client.close();
+    await telemetry.shutdown();
+  }
+
+  async function run(command: string): Promise<void> {
     switch (command) {
       case 'get': {
         const request = {
@@ -96,8 +107,6 @@ async function main(argv: string[]): Promise<void> {
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
-  } finally {
-    client.close();
   }
 }
 

@@ -6,7 +6,15 @@ import {
   type ClientWritableStream,
   credentials,
 } from '@grpc/grpc-js';
-import { type CallOptions, cancelOnAbort, type Source, toGrpcCall, writeAll } from '@repo/client-kit';
+import {
+  type CallOptions,
+  type CallTelemetry,
+  cancelOnAbort,
+  createTelemetryInterceptor,
+  type Source,
+  toGrpcCall,
+  writeAll,
+} from '@repo/client-kit';
 import {
   type AllStreamRequest,
   type AllStreamResponse,
@@ -26,6 +34,11 @@ export interface StreamClientOptions {
   credentials?: ChannelCredentials;
   /** grpc-js channel options, over ours. */
   channelOptions?: ChannelOptions;
+  /**
+   * A CLIENT span per call and gRPC's client metrics (see createTelemetryInterceptor). Without
+   * it, calls still carry the active trace context, when an OpenTelemetry SDK is registered.
+   */
+  telemetry?: CallTelemetry;
 }
 
 /**
@@ -47,6 +60,9 @@ export class StreamClient {
     this.client = new StreamServiceClient(this.target, options.credentials ?? credentials.createInsecure(), {
       ...CHANNEL_OPTIONS,
       ...options.channelOptions,
+      ...(options.telemetry && {
+        interceptors: [createTelemetryInterceptor(options.telemetry, this.target)],
+      }),
     });
   }
 

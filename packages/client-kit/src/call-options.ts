@@ -1,4 +1,5 @@
 import { type CallOptions as GrpcCallOptions, Metadata } from '@grpc/grpc-js';
+import { injectTraceContext } from './telemetry';
 
 /** A server call (grpc-js does not export the type by name). */
 type ServerSurfaceCall = NonNullable<GrpcCallOptions['parent']>;
@@ -29,7 +30,10 @@ export interface CallOptions {
   parent?: ServerSurfaceCall;
 }
 
-/** Translates our options into grpc-js's metadata and call options. */
+/**
+ * Translates our options into grpc-js's metadata and call options. The metadata carries the
+ * active OpenTelemetry context (W3C `traceparent`), when an SDK registered a propagator.
+ */
 export function toGrpcCall(options: CallOptions = {}): {
   metadata: Metadata;
   callOptions: Partial<GrpcCallOptions>;
@@ -40,6 +44,7 @@ export function toGrpcCall(options: CallOptions = {}): {
   }
   if (options.requestId !== undefined) metadata.set('x-request-id', options.requestId);
   if (options.token !== undefined) metadata.set('authorization', `Bearer ${options.token}`);
+  injectTraceContext(metadata);
 
   const deadlines = [
     options.deadline?.getTime(),

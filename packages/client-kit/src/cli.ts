@@ -1,3 +1,4 @@
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { describeError } from './errors';
 
 /** A mistake in the command line: printed with a hint to run --help, exit code 2. */
@@ -57,6 +58,7 @@ export const COMMON_FLAGS = {
   cert: { type: 'string' },
   key: { type: 'string' },
   json: { type: 'boolean' },
+  trace: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,7 +72,34 @@ export const COMMON_HELP = `  -t, --target <target>    server address: host:port
                             (default: $GRPC_CERT_FILE); needs --key
       --key <file>          the client certificate's private key (default: $GRPC_KEY_FILE)
       --json                print one JSON object per result
+      --trace               start a trace and print its id on stderr: the services' spans
+                            join it (OTEL_EXPORTER_OTLP_ENDPOINT exports this CLI's own)
   -h, --help               show this help`;
+
+/**
+ * Runs a command inside a span named after it, so that every call it makes is one trace; with
+ * `printTraceId`, the trace id goes to stderr first, for a person to look the trace up by.
+ * Without a tracer, just runs it.
+ */
+export function traceCommand<T>(
+  tracer: Tracer | undefined,
+  name: string,
+  printTraceId: boolean,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!tracer) return run();
+  return tracer.startActiveSpan(name, async (span) => {
+    if (printTraceId) process.stderr.write(`trace id ${span.spanContext().traceId}\n`);
+    try {
+      return await run();
+    } catch (err: unknown) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
 
 /** The CallOptions the common flags describe; the token defaults to GRPC_TOKEN in `env`. */
 export function commonCallOptions(

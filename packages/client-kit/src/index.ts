@@ -1,9 +1,26 @@
 export { type CallOptions, cancelOnAbort, toGrpcCall } from './call-options';
-export { COMMON_FLAGS, COMMON_HELP, commonCallOptions, parseCount, runCli, UsageError } from './cli';
+export {
+  COMMON_FLAGS,
+  COMMON_HELP,
+  commonCallOptions,
+  parseCount,
+  runCli,
+  traceCommand,
+  UsageError,
+} from './cli';
 export { commonCredentials } from './cli-tls';
 export { type CallError, describeError, isCallError } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus, waitForServing } from './health';
 export { type Source, writeAll } from './streams';
+export {
+  type CallTelemetry,
+  createTelemetryInterceptor,
+  DURATION_BUCKETS_S,
+  injectTraceContext,
+  METADATA_GETTER,
+  rpcAttributesOf,
+  SIZE_BUCKETS_BYTES,
+} from './telemetry';
 export {
   createTlsCredentials,
   readPemFile,

@@ -6,8 +6,11 @@ import {
   ServerListenerBuilder,
   status,
 } from '@grpc/grpc-js';
+import type { Span } from '@opentelemetry/api';
 import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
-import { INSTANCE, type Logger, okCallLineOf } from './logger';
+import { endServerSpan, type ServerCallTelemetry } from './call-telemetry';
+import { INSTANCE, type Logger, okCallLineOf, traceFieldsOf } from './logger';
+import { countMessageBytes, type MessageBytes } from './message-bytes';
 
 /**
  * Probes (Docker, Kubernetes, load balancers) check health every few seconds: a successful
@@ -24,26 +27,40 @@ const PROBE_METHOD = '/grpc.health.v1.Health/Check';
 const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS]);
 
 /**
- * A server interceptor that gives every call a request id (the client's `x-request-id`, or a new
- * one), sends it back with `x-served-by` in the response headers, and logs one line when the
- * call ends: request id, method, status code and duration. It sees every service on the server,
- * health and reflection included.
+ * A server interceptor that observes every call on the server, health and reflection included,
+ * in one place (one interceptor, so grpc-js builds one intercepting call, whatever is switched on):
+ *
+ * - gives it a request id (the client's `x-request-id`, or a new one), sent back with
+ *   `x-served-by` in the response headers;
+ * - logs one line when it ends: request id, method, status code, duration, and the trace and
+ *   span ids when it is traced;
+ * - with `telemetry`, records gRPC's standard metrics (gRFC A66) and a SERVER span that
+ *   continues the caller's trace (see ServerCallTelemetry).
  */
-export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
+export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallTelemetry): ServerInterceptor {
   // Successful calls, the bulk of the log, take a faster path than pino's (see okCallLineOf).
   const writeOk = okCallLineOf(logger);
+  const metrics = telemetry?.metrics;
   return (methodDescriptor, call) => {
     const started = performance.now();
+    const method = methodDescriptor.path;
+    const name = method.slice(1);
+    metrics?.callStarted(name);
+    const bytes: MessageBytes | undefined = metrics && countMessageBytes(call);
+    let span: Span | undefined;
     let requestId = '';
     let headersSent = false;
     let ended = false;
     const log = (code: status, details: string) => {
       if (ended) return;
       ended = true;
-      const method = methodDescriptor.path;
-      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      const elapsedMs = performance.now() - started;
+      if (metrics && bytes) metrics.callEnded(name, code, elapsedMs / 1000, bytes.sent, bytes.received);
+      const traceFields = span && traceFieldsOf(span);
+      if (span) endServerSpan(span, code, details);
+      const durationMs = Math.round(elapsedMs * 1000) / 1000;
       if (code === status.OK && writeOk && method !== PROBE_METHOD) {
-        writeOk(requestId, method, durationMs);
+        writeOk(requestId, method, durationMs, traceFields);
         return;
       }
       const fields = {
@@ -52,12 +69,14 @@ export function createCallLogInterceptor(logger: Logger): ServerInterceptor {
         code: status[code],
         durationMs,
         ...(code === status.OK ? {} : { details }),
+        ...traceFields,
       };
       logger[levelOf(code, method)](fields, 'call');
     };
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         requestId = ensureRequestId(metadata);
+        span = telemetry?.startSpan(name, metadata);
         next(metadata);
       })
       .withOnCancel(() => {

@@ -18,6 +18,8 @@ export interface ServerConfig extends ServerLimits {
   port: number;
   /** pino level (LOG_LEVEL). */
   logLevel: LogLevel;
+  /** Port of the Prometheus `GET /metrics` endpoint, on HOST (METRICS_PORT); 0: none. */
+  metricsPort: number;
   /** How long in-flight calls may run after SIGTERM before they are cancelled (SHUTDOWN_GRACE_MS). */
   shutdownGraceMs: number;
   /**
@@ -39,14 +41,16 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 /**
- * Reads HOST, PORT, LOG_LEVEL, SHUTDOWN_GRACE_MS, AUTH_TOKEN, the TLS_* files and the limits
- * (see ServerLimits); throws ConfigError naming a bad value (a token's value is never shown).
+ * Reads HOST, PORT, LOG_LEVEL, METRICS_PORT, SHUTDOWN_GRACE_MS, AUTH_TOKEN, the TLS_* files and
+ * the limits (see ServerLimits); throws ConfigError naming a bad value (a token's value is never
+ * shown). Tracing and metrics export read the standard OTEL_* variables (see @repo/telemetry).
  */
-export function readServerConfig(env: Env, defaults: { port: number }): ServerConfig {
+export function readServerConfig(env: Env, defaults: { port: number; metricsPort: number }): ServerConfig {
   return {
     host: readHost(env, 'HOST', SERVER_DEFAULTS.host),
     port: readInteger(env, 'PORT', { fallback: defaults.port, min: 0, max: 65_535 }),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, SERVER_DEFAULTS.logLevel),
+    metricsPort: readInteger(env, 'METRICS_PORT', { fallback: defaults.metricsPort, min: 0, max: 65_535 }),
     shutdownGraceMs: readInteger(env, 'SHUTDOWN_GRACE_MS', {
       fallback: SERVER_DEFAULTS.shutdownGraceMs,
       min: 0,

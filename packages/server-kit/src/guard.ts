@@ -7,7 +7,9 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
 import { interruptCall, requestIdOf } from './call-context';
+import { contextOfCall } from './call-telemetry';
 import { INTERNAL_DETAILS, StatusError } from './errors';
 import type { Logger } from './logger';
 
@@ -137,9 +139,13 @@ function guardHandler(
       callback?.(null, value, trailer, flags);
     };
 
+    // A traced call's handler runs with its span active: its log lines and the calls it makes
+    // on (client-kit propagates the active context) belong to the call's trace.
+    const traced = contextOfCall(call.metadata);
+    const run = () => (answersOnce ? handler(call, respond) : handler(call));
     let result: unknown;
     try {
-      result = answersOnce ? handler(call, respond) : handler(call);
+      result = traced ? context.with(traced, run) : run();
     } catch (err: unknown) {
       release();
       fail(err);

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { context, type Span, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
 
@@ -10,9 +11,29 @@ export const INSTANCE = `${hostname()}/${process.pid}`;
 /** What the stdout destination may hold while the reader of stdout lags; past it, lines are dropped. */
 export const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
 
+/** What joins a log line to its trace: the names OpenTelemetry's log data model and pino's instrumentation use. */
+export interface TraceFields {
+  trace_id: string;
+  span_id: string;
+  trace_flags: string;
+}
+
+/** The ids of a span, as log fields. */
+export function traceFieldsOf(span: Span): TraceFields {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}`.slice(-2) };
+}
+
+/** The trace fields of the active span (a traced call's handler runs with its span active). */
+function activeTraceFields(): Partial<TraceFields> {
+  const span = trace.getSpan(context.active());
+  return span ? traceFieldsOf(span) : {};
+}
+
 /**
  * A pino logger writing one JSON line per event, to stdout unless a destination is given
- * (tests pass one to read what was logged).
+ * (tests pass one to read what was logged). With `traceContext`, every line written while a
+ * span is active carries its `trace_id` and `span_id`.
  *
  * Stdout is written asynchronously: a line is handed to the kernel at once when no write is in
  * flight, and lines that come meanwhile go out together in the next write, so a busy server
@@ -21,7 +42,7 @@ export const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
  * Call flushLogs before exiting.
  */
 export function createLogger(
-  options: { name: string; level: LogLevel },
+  options: { name: string; level: LogLevel; traceContext?: boolean },
   destination: DestinationStream = pino.destination({
     dest: 1,
     sync: false,
@@ -35,6 +56,7 @@ export function createLogger(
       base: { instance: INSTANCE },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      ...(options.traceContext ? { mixin: activeTraceFields } : {}),
     },
     destination,
   );
@@ -42,18 +64,23 @@ export function createLogger(
   return logger;
 }
 
-/** Loggers createLogger made: their lines have a known shape (no mixin, hooks or serializers). */
+/** Loggers createLogger made: their lines have a known shape (no hooks or serializers). */
 const plainLoggers = new WeakSet<Logger>();
 
-/** Writes the log line of a call that ended OK. */
-export type OkCallLine = (requestId: string, method: string, durationMs: number) => void;
+/** Writes the log line of a call that ended OK, with its span's ids when it was traced. */
+export type OkCallLine = (
+  requestId: string,
+  method: string,
+  durationMs: number,
+  traced?: TraceFields,
+) => void;
 
 /** Request ids and method paths that go into a JSON string as they are. */
 const JSON_SAFE = /^[\w./:-]*$/;
 
 /**
- * The line `logger.info({ requestId, method, code: 'OK', durationMs }, 'call')` writes, byte for
- * byte, built as one template string instead of through pino's generic serializer: it is the one
+ * The line `logger.info({ requestId, method, code: 'OK', durationMs }, 'call')` writes (with the
+ * trace fields after durationMs when traced), byte for byte, built as one template string instead of through pino's generic serializer: it is the one
  * line every call writes, and under load pino's path cost more than the rest of the call log
  * together (BENCHMARKS.md). For loggers createLogger made, at a level that logs info; otherwise
  * undefined, and callers use the logger. Values that would need escaping also go through pino.
@@ -63,13 +90,16 @@ export function okCallLineOf(logger: Logger): OkCallLine | undefined {
   const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
   const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym];
   if (!stream || typeof bindings !== 'string') return undefined;
-  return (requestId, method, durationMs) => {
+  return (requestId, method, durationMs, traced) => {
     if (!JSON_SAFE.test(requestId) || !JSON_SAFE.test(method)) {
-      logger.info({ requestId, method, code: 'OK', durationMs }, 'call');
+      logger.info({ requestId, method, code: 'OK', durationMs, ...traced }, 'call');
       return;
     }
+    const ids = traced
+      ? `,"trace_id":"${traced.trace_id}","span_id":"${traced.span_id}","trace_flags":"${traced.trace_flags}"`
+      : '';
     stream.write(
-      `{"level":"info"${pino.stdTimeFunctions.isoTime()}${bindings},"requestId":"${requestId}","method":"${method}","code":"OK","durationMs":${durationMs},"msg":"call"}\n`,
+      `{"level":"info"${pino.stdTimeFunctions.isoTime()}${bindings},"requestId":"${requestId}","method":"${method}","code":"OK","durationMs":${durationMs}${ids},"msg":"call"}\n`,
     );
   };
 }

@@ -1,3 +1,4 @@
+import { startTelemetry, type Telemetry } from '@repo/telemetry';
 import type { ServerConfig } from './config';
 import { createLogger, flushLogs, type Logger } from './logger';
 import type { GrpcServer } from './server';
@@ -7,13 +8,16 @@ export interface RunOptions<C extends ServerConfig> {
   name: string;
   /** Parses the environment; throws ConfigError on a bad value. */
   readConfig: () => C;
-  create: (config: C, logger: Logger) => GrpcServer;
+  /** Pass `telemetry` on to createServer (and to the service's own clients). */
+  create: (config: C, logger: Logger, telemetry: Telemetry) => GrpcServer;
 }
 
 /**
  * The whole life of a service process: read the configuration (a bad value stops start-up
- * with a message naming it, exit code 2), create the server, listen, and on SIGTERM/SIGINT shut
- * down gracefully and exit 0. A second signal cancels everything at once.
+ * with a message naming it, exit code 2), start OpenTelemetry (the OTEL_* variables, and
+ * `/metrics` on METRICS_PORT), create the server, listen, and on SIGTERM/SIGINT shut down
+ * gracefully, export what telemetry is buffered, and exit 0. A second signal cancels everything
+ * at once.
  */
 export async function runServer<C extends ServerConfig>({
   name,
@@ -29,8 +33,20 @@ export async function runServer<C extends ServerConfig>({
     );
     process.exit(2);
   }
-  const logger = createLogger({ name, level: config.logLevel });
-  const server = create(config, logger);
+  let telemetry: Telemetry;
+  try {
+    telemetry = await startTelemetry({
+      serviceName: name,
+      metricsPort: config.metricsPort,
+      metricsHost: config.host,
+    });
+  } catch (err: unknown) {
+    const logger = createLogger({ name, level: config.logLevel });
+    logger.fatal({ err }, 'cannot start');
+    return exit(logger, 1);
+  }
+  const logger = createLogger({ name, level: config.logLevel, traceContext: telemetry.tracer !== undefined });
+  const server = create(config, logger, telemetry);
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -41,19 +57,25 @@ export async function runServer<C extends ServerConfig>({
     }
     stopping = true;
     logger.info({ signal }, 'signal received');
-    server.shutdown(config.shutdownGraceMs).then(
-      () => exit(logger, 0),
-      (err: unknown) => {
-        logger.fatal({ err }, 'shutdown failed');
-        exit(logger, 1);
-      },
-    );
+    server
+      .shutdown(config.shutdownGraceMs)
+      .then(() => telemetry.shutdown())
+      .then(
+        () => exit(logger, 0),
+        (err: unknown) => {
+          logger.fatal({ err }, 'shutdown failed');
+          exit(logger, 1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
   try {
     await server.listen(config.host, config.port, config.tls);
+    if (telemetry.metricsPort !== undefined) {
+      logger.info({ host: config.host, port: telemetry.metricsPort, path: '/metrics' }, 'metrics');
+    }
   } catch (err: unknown) {
     logger.fatal({ err }, 'cannot start');
     exit(logger, 1);

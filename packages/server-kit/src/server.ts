@@ -3,17 +3,22 @@ import {
   type ChannelOptions,
   Server,
   type ServiceDefinition,
+  status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import type { Meter } from '@opentelemetry/api';
+import type { CallTelemetry } from '@repo/client-kit';
 import { loadPackageDefinition } from '@repo/proto';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
 import { createAuthInterceptor } from './auth';
 import { createCallLogInterceptor } from './call-log';
+import { OTHER_METHOD, ServerCallTelemetry, type ServerMetrics } from './call-telemetry';
 import { guardService, HandlerGauge } from './guard';
 import { grpcOptionsOf, limitsWith, type ServerLimits } from './limits';
 import type { Logger } from './logger';
+import { assertMessageHooks } from './message-bytes';
 import { enforcePingPolicy, http2ServersOf, type PingPolicy } from './ping-policy';
 import { type ServerTls, serverCredentialsOf, tlsModeOf } from './tls';
 
@@ -40,6 +45,11 @@ export interface CreateServerOptions {
   authToken?: string;
   /** Closed after the server has shut down: the service's own clients, pools, ... */
   onClose?: () => void | Promise<void>;
+  /**
+   * Spans (`tracer`) and gRPC's standard metrics (`meter`) for every call: see
+   * ServerCallTelemetry. Without it, neither is recorded and neither costs anything.
+   */
+  telemetry?: CallTelemetry;
 }
 
 /** The fully-qualified name of the service a definition belongs to (`helloworld.Greeter`). */
@@ -63,17 +73,34 @@ export class GrpcServer {
   readonly limits: Readonly<ServerLimits>;
   readonly serviceNames: readonly string[];
   private readonly onClose: (() => void | Promise<void>) | undefined;
+  private readonly metrics: ServerMetrics | undefined;
+  /** Every method path registered (ours, health, reflection): any other is counted as OTHER_METHOD. */
+  private readonly methodPaths: ReadonlySet<string>;
   private shutdownPromise: Promise<void> | undefined;
 
-  constructor({ services, logger, limits, serverOptions, authToken, onClose }: CreateServerOptions) {
+  constructor({
+    services,
+    logger,
+    limits,
+    serverOptions,
+    authToken,
+    onClose,
+    telemetry,
+  }: CreateServerOptions) {
     this.logger = logger;
     this.onClose = onClose;
     this.limits = Object.freeze(limitsWith(limits));
     this.handlers = new HandlerGauge(this.limits.maxRunningHandlers);
-    // The call log comes first: it sees each call before authentication, so rejected calls are logged.
-    const interceptors = [createCallLogInterceptor(logger)];
+    const callTelemetry = telemetry && new ServerCallTelemetry(telemetry);
+    this.metrics = callTelemetry?.metrics;
+    if (this.metrics) assertMessageHooks();
+    if (telemetry?.meter) observeHandlers(telemetry.meter, this.handlers);
+    // The call log comes first: it sees each call before authentication, so rejected calls are
+    // logged, and it receives grpc-js's base call, whose message sizes it counts.
+    const interceptors = [createCallLogInterceptor(logger, callTelemetry)];
     if (authToken !== undefined) interceptors.push(createAuthInterceptor(authToken));
     this.server = new Server({ ...grpcOptionsOf(this.limits), ...serverOptions, interceptors });
+    this.methodPaths = trackRegisteredPaths(this.server);
     this.serviceNames = services.map(({ definition }) => serviceNameOf(definition));
     for (const { definition, implementation } of services) {
       this.server.addService(definition, guardService(definition, implementation, logger, this.handlers));
@@ -102,6 +129,18 @@ export class GrpcServer {
     const pings: PingPolicy = this.limits;
     for (const http2Server of http2ServersOf(this.server)) {
       http2Server.on('session', (session) => enforcePingPolicy(session, pings, this.logger));
+      const metrics = this.metrics;
+      if (metrics) {
+        // grpc-js answers a method it does not serve with UNIMPLEMENTED itself, before any
+        // interceptor: counted here, under one name whatever the path (gRFC A66).
+        http2Server.on('stream', (_stream, headers) => {
+          const path = headers[':path'];
+          if (typeof path !== 'string' || this.methodPaths.has(path)) return;
+          if (!String(headers['content-type'] ?? '').startsWith('application/grpc')) return;
+          metrics.callStarted(OTHER_METHOD);
+          metrics.callEnded(OTHER_METHOD, status.UNIMPLEMENTED, 0, 0, 0);
+        });
+      }
     }
     this.setStatus('SERVING');
     this.logger.info({ host, port: bound, services: this.serviceNames, tls: tlsModeOf(tls) }, 'serving');
@@ -161,6 +200,34 @@ export class GrpcServer {
   private statusMap(status: ServingStatus): Record<string, ServingStatus> {
     return Object.fromEntries(['', ...this.serviceNames].map((name) => [name, status]));
   }
+}
+
+/** Records the path of every method registered on `server` from now on. */
+function trackRegisteredPaths(server: Server): ReadonlySet<string> {
+  const paths = new Set<string>();
+  const register = server.register.bind(server) as (name: string, ...rest: unknown[]) => boolean;
+  (server as { register: (name: string, ...rest: unknown[]) => boolean }).register = (name, ...rest) => {
+    paths.add(name);
+    return register(name, ...rest);
+  };
+  return paths;
+}
+
+/** What the handler gauge counts, read at each collection: nothing is added to a call's path. */
+function observeHandlers(meter: Meter, handlers: HandlerGauge): void {
+  meter
+    .createObservableGauge('server_kit.running_handlers', {
+      unit: '{handler}',
+      description: 'Handlers still doing work for their call (limit: MAX_RUNNING_HANDLERS).',
+    })
+    .addCallback((result) => result.observe(handlers.running));
+  meter
+    .createObservableCounter('server_kit.refused_calls', {
+      unit: '{call}',
+      description:
+        'Calls refused with RESOURCE_EXHAUSTED because MAX_RUNNING_HANDLERS handlers were running.',
+    })
+    .addCallback((result) => result.observe(handlers.refused));
 }
 
 export function createServer(options: CreateServerOptions): GrpcServer {

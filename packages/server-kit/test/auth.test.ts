@@ -295,7 +295,7 @@ describe('a server started without a token', () => {
 
 describe('AUTH_TOKEN', () => {
   const read = (value?: string) =>
-    readServerConfig(value === undefined ? {} : { AUTH_TOKEN: value }, { port: 50051 });
+    readServerConfig(value === undefined ? {} : { AUTH_TOKEN: value }, { port: 50051, metricsPort: 0 });
 
   it('is unset by default, and so is authentication', () => {
     expect(read().authToken).toBeUndefined();

@@ -1,7 +1,7 @@
 import { LIMIT_DEFAULTS, readHost, readServerConfig, readTarget } from '../src';
 import { configErrorOf } from './support/config-error';
 
-const DEFAULTS = { port: 50051 };
+const DEFAULTS = { port: 50051, metricsPort: 9464 };
 
 describe('readServerConfig', () => {
   it('uses the defaults when nothing is set', () => {
@@ -9,6 +9,7 @@ describe('readServerConfig', () => {
       host: 'localhost',
       port: 50051,
       logLevel: 'info',
+      metricsPort: 9464,
       shutdownGraceMs: 10_000,
       ...LIMIT_DEFAULTS,
     });
@@ -21,6 +22,7 @@ describe('readServerConfig', () => {
       host: 'localhost',
       port: 50051,
       logLevel: 'info',
+      metricsPort: 9464,
       shutdownGraceMs: 10_000,
       ...LIMIT_DEFAULTS,
     });
@@ -29,13 +31,20 @@ describe('readServerConfig', () => {
   it('reads every variable when set, trimming surrounding spaces', () => {
     expect(
       readServerConfig(
-        { HOST: ' 0.0.0.0 ', PORT: ' 8080 ', LOG_LEVEL: 'debug', SHUTDOWN_GRACE_MS: '500' },
+        {
+          HOST: ' 0.0.0.0 ',
+          PORT: ' 8080 ',
+          LOG_LEVEL: 'debug',
+          METRICS_PORT: ' 9100 ',
+          SHUTDOWN_GRACE_MS: '500',
+        },
         DEFAULTS,
       ),
     ).toEqual({
       host: '0.0.0.0',
       port: 8080,
       logLevel: 'debug',
+      metricsPort: 9100,
       shutdownGraceMs: 500,
       ...LIMIT_DEFAULTS,
     });
@@ -57,6 +66,13 @@ describe('readServerConfig', () => {
       expect(err.message).toBe(`PORT must be an integer from 0 to 65535, got "${value}"`);
     },
   );
+
+  it('reads METRICS_PORT=0 as no metrics endpoint, and rejects a bad value naming it', () => {
+    expect(readServerConfig({ METRICS_PORT: '0' }, DEFAULTS).metricsPort).toBe(0);
+    expect(configErrorOf(() => readServerConfig({ METRICS_PORT: 'prometheus' }, DEFAULTS)).message).toBe(
+      'METRICS_PORT must be an integer from 0 to 65535, got "prometheus"',
+    );
+  });
 
   it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('accepts LOG_LEVEL=%s', (level) => {
     expect(readServerConfig({ LOG_LEVEL: level }, DEFAULTS).logLevel).toBe(level);

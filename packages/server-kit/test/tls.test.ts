@@ -38,7 +38,7 @@ const pem = (path: string) => readFileSync(path);
 describe('readServerTls', () => {
   it('leaves TLS off when no TLS variable is set', () => {
     expect(readServerTls({ TLS_CERT_FILE: ' ' })).toBeUndefined();
-    expect(readServerConfig({}, { port: 1 }).tls).toBeUndefined();
+    expect(readServerConfig({}, { port: 1, metricsPort: 0 }).tls).toBeUndefined();
     expect(tlsModeOf(undefined)).toBe('off');
   });
 
@@ -49,16 +49,17 @@ describe('readServerTls', () => {
 
     const mtls = readServerConfig(
       { TLS_CERT_FILE: certs.server, TLS_KEY_FILE: certs.serverKey, TLS_CLIENT_CA_FILE: certs.ca },
-      { port: 1 },
+      { port: 1, metricsPort: 0 },
     ).tls;
     expect(mtls?.clientCa).toEqual(pem(certs.ca));
     expect(tlsModeOf(mtls)).toBe('mtls');
   });
 
   it('refuses TLS_CERT_FILE without TLS_KEY_FILE, and the other way round', () => {
-    expect(configErrorOf(() => readServerConfig({ TLS_CERT_FILE: certs.server }, { port: 1 })).message).toBe(
-      'TLS_CERT_FILE is set, so TLS_KEY_FILE must be too (TLS needs a certificate and its key)',
-    );
+    expect(
+      configErrorOf(() => readServerConfig({ TLS_CERT_FILE: certs.server }, { port: 1, metricsPort: 0 }))
+        .message,
+    ).toBe('TLS_CERT_FILE is set, so TLS_KEY_FILE must be too (TLS needs a certificate and its key)');
     expect(configErrorOf(() => readServerTls({ TLS_KEY_FILE: certs.serverKey })).message).toBe(
       'TLS_KEY_FILE is set, so TLS_CERT_FILE must be too (TLS needs a certificate and its key)',
     );

@@ -2,9 +2,10 @@ import { readInteger } from '@repo/server-kit';
 import { runDemo } from './demo';
 import { formatLogLine } from './log-format';
 import { type RunningService, startServices, stopServices } from './processes';
-import { SERVICES } from './services';
+import { SERVICES, type StackService } from './services';
 
-const USAGE = 'Usage: stack start | demo   (ports: GREETER_PORT, STREAM_PORT; 0 picks a free port)';
+const USAGE =
+  'Usage: stack start | demo   (ports: GREETER_PORT, STREAM_PORT, 0 picks a free one; GREETER_METRICS_PORT, STREAM_METRICS_PORT, 0 turns /metrics off)';
 
 /**
  * `start`: run every service, make one call of each kind, keep running until Ctrl-C, then stop
@@ -24,20 +25,23 @@ async function main(mode: string | undefined): Promise<number> {
     if (mode === 'start') print(formatted);
     else logs.push(formatted);
   };
-  const ports = new Map(
-    SERVICES.map((service) => [
-      service.name,
-      readInteger(process.env, `${service.name.toUpperCase()}_PORT`, {
-        fallback: service.defaultPort,
-        min: 0,
-        max: 65_535,
-      }),
-    ]),
-  );
+  const portsFrom = (suffix: string, fallback: (service: StackService) => number) =>
+    new Map(
+      SERVICES.map((service) => [
+        service.name,
+        readInteger(process.env, `${service.name.toUpperCase()}_${suffix}`, {
+          fallback: fallback(service),
+          min: 0,
+          max: 65_535,
+        }),
+      ]),
+    );
+  const ports = portsFrom('PORT', (service) => service.defaultPort);
+  const metricsPorts = portsFrom('METRICS_PORT', (service) => service.defaultMetricsPort);
 
   let running: RunningService[];
   try {
-    running = await startServices(SERVICES, { ports, onLine });
+    running = await startServices(SERVICES, { ports, metricsPorts, onLine });
   } catch (err: unknown) {
     print(logs.join('\n'));
     process.stderr.write(`stack: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -17,6 +17,10 @@ export interface RunningService {
 export interface StartOptions {
   /** Port per service name; a service not listed gets its default port. */
   ports?: ReadonlyMap<string, number>;
+  /** Metrics port per service name; a service not listed gets its default one. */
+  metricsPorts?: ReadonlyMap<string, number>;
+  /** More environment for every service (OTEL_* variables, say), over this process's. */
+  env?: Readonly<Record<string, string>>;
   /** Every line a service writes (its JSON logs, and stderr). */
   onLine: (service: string, line: string, stream: 'stdout' | 'stderr') => void;
   /** Longest wait for a service to be SERVING. */
@@ -50,11 +54,18 @@ export async function startServices(
 async function startService(
   service: StackService,
   addresses: ReadonlyMap<string, string>,
-  { ports, onLine, startTimeoutMs = 15_000 }: StartOptions,
+  { ports, metricsPorts, env, onLine, startTimeoutMs = 15_000 }: StartOptions,
 ): Promise<RunningService> {
   const port = ports?.get(service.name) ?? service.defaultPort;
+  const metricsPort = metricsPorts?.get(service.name) ?? service.defaultMetricsPort;
   const child = spawn(process.execPath, [service.entry], {
-    env: { ...process.env, ...service.env(addresses), PORT: String(port) },
+    env: {
+      ...process.env,
+      ...env,
+      ...service.env(addresses),
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a Ctrl-C in the terminal reaches the stack only, which then stops
     // each service with one SIGTERM (a second signal would cancel in-flight calls).

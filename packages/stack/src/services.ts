@@ -5,6 +5,8 @@ export interface StackService {
   entry: string;
   /** The port it listens on unless told otherwise (0: any free port). */
   defaultPort: number;
+  /** The port of its Prometheus `/metrics` unless told otherwise (0: none). */
+  defaultMetricsPort: number;
   /** Environment for the process, given the addresses of the services started before it. */
   env(addresses: ReadonlyMap<string, string>): Record<string, string>;
 }
@@ -18,12 +20,14 @@ export const SERVICES: readonly StackService[] = [
     name: 'greeter',
     entry: require.resolve('@repo/greeter/dist/main.js'),
     defaultPort: 50051,
+    defaultMetricsPort: 9464,
     env: () => ({}),
   },
   {
     name: 'stream',
     entry: require.resolve('@repo/stream/dist/main.js'),
     defaultPort: 50052,
+    defaultMetricsPort: 9465,
     env: (addresses) => ({ GREETER_ADDR: addresses.get('greeter') ?? '' }),
   },
 ];

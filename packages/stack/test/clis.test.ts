@@ -11,7 +11,7 @@ describe('the CLIs against the running stack', () => {
 
   beforeAll(async () => {
     const ports = new Map(SERVICES.map(({ name }) => [name, 0]));
-    running = await startServices(SERVICES, { ports, onLine: () => {} });
+    running = await startServices(SERVICES, { ports, metricsPorts: ports, onLine: () => {} });
   });
 
   afterAll(async () => {

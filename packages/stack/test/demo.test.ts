@@ -6,7 +6,7 @@ const STACK = join(__dirname, '..', 'dist', 'main.js');
 describe('pnpm demo', () => {
   it('starts both services, shows every call kind, stops them cleanly and exits 0', async () => {
     const { exit, stdout, stderr } = await runNode(STACK, ['demo'], {
-      env: { GREETER_PORT: '0', STREAM_PORT: '0' },
+      env: { GREETER_PORT: '0', STREAM_PORT: '0', GREETER_METRICS_PORT: '0', STREAM_METRICS_PORT: '0' },
       timeoutMs: 30_000,
     });
 
@@ -31,7 +31,13 @@ describe('pnpm demo', () => {
 
   it('exits 1 and says why when a service cannot start', async () => {
     const { exit, stderr } = await runNode(STACK, ['demo'], {
-      env: { GREETER_PORT: '0', STREAM_PORT: '0', LOG_LEVEL: 'loud' },
+      env: {
+        GREETER_PORT: '0',
+        STREAM_PORT: '0',
+        GREETER_METRICS_PORT: '0',
+        STREAM_METRICS_PORT: '0',
+        LOG_LEVEL: 'loud',
+      },
     });
 
     expect(exit).toBe(1);

@@ -3,6 +3,7 @@ export { type FaultMode, FaultRelay } from './fault-relay';
 export * from './h2-raw';
 export { type LogLine, LogSink } from './logs';
 export { closedAddress } from './net';
+export { type AttributeValue, OtlpReceiver, type ReceivedRequest, type ReceivedSpan } from './otlp-receiver';
 export { fdCountOf, type ProcessStats, rssOf } from './proc';
 export { type ServiceProcess, spawnService } from './processes';
 export { ReflectionClient } from './reflection';

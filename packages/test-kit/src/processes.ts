@@ -25,14 +25,14 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `node <entry>` (a service's dist/main.js) with PORT=0 on 127.0.0.1 unless `env` says
- * otherwise, and resolves once it logs "serving", with the port it bound. The process runs
+ * Starts `node <entry>` (a service's dist/main.js) with PORT=0 on 127.0.0.1 and no metrics
+ * endpoint (METRICS_PORT=0) unless `env` says otherwise, and resolves once it logs "serving", with the port it bound. The process runs
  * unchanged but for an IPC channel that never keeps it alive, over which `stats()` asks it
  * about itself (see introspect.ts).
  */
 export async function spawnService(entry: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--expose-gc', '--require', INTROSPECT, entry], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   }) as ChildProcessByStdio<null, Readable, Readable>;
   const logs: LogLine[] = [];

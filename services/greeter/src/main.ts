@@ -5,5 +5,6 @@ import { createGreeterServer } from './server';
 void runServer({
   name: 'greeter',
   readConfig,
-  create: (config, logger) => createGreeterServer({ logger, limits: config, authToken: config.authToken }),
+  create: (config, logger, telemetry) =>
+    createGreeterServer({ logger, limits: config, authToken: config.authToken, telemetry }),
 });

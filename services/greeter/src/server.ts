@@ -1,3 +1,4 @@
+import type { CallTelemetry } from '@repo/client-kit';
 import { GreeterService } from '@repo/proto';
 import { createServer, type GrpcServer, type Logger, type ServerLimits } from '@repo/server-kit';
 import { createGreeter } from './greeter';
@@ -10,14 +11,22 @@ export interface GreeterServerOptions {
   limits?: Partial<ServerLimits>;
   /** The bearer token this server requires (AUTH_TOKEN); unset: none. */
   authToken?: string;
+  /** Spans and gRPC metrics for every call (see createServer); unset: none. */
+  telemetry?: CallTelemetry;
 }
 
 /** The Greeter with health, reflection and call logging; not yet bound (see GrpcServer.listen). */
-export function createGreeterServer({ logger, limits, authToken }: GreeterServerOptions): GrpcServer {
+export function createGreeterServer({
+  logger,
+  limits,
+  authToken,
+  telemetry,
+}: GreeterServerOptions): GrpcServer {
   return createServer({
     logger,
     limits,
     authToken,
+    telemetry,
     services: [{ definition: GreeterService, implementation: createGreeter() }],
   });
 }

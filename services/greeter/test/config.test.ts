@@ -2,11 +2,12 @@ import { ConfigError, LIMIT_DEFAULTS } from '@repo/server-kit';
 import { DEFAULT_PORT, readConfig } from '../src/config';
 
 describe('readConfig', () => {
-  it('listens on localhost:50051 by default, the port of the helloworld examples', () => {
+  it('listens on localhost:50051 by default, the port of the helloworld examples, metrics on 9464', () => {
     expect(DEFAULT_PORT).toBe(50051);
     expect(readConfig({})).toEqual({
       host: 'localhost',
       port: 50051,
+      metricsPort: 9464,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       ...LIMIT_DEFAULTS,

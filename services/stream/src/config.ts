@@ -9,6 +9,8 @@ import {
 } from '@repo/server-kit';
 
 export const DEFAULT_PORT = 50052;
+/** The Greeter's metrics port plus one, so that both run on one host. */
+export const DEFAULT_METRICS_PORT = 9465;
 export const DEFAULT_GREETER_ADDR = 'localhost:50051';
 
 export interface StreamConfig extends Readonly<ServerConfig> {
@@ -26,7 +28,7 @@ export interface StreamConfig extends Readonly<ServerConfig> {
 /** Parses the environment once; throws ConfigError naming a bad value. */
 export function readConfig(env: Env = process.env): StreamConfig {
   return Object.freeze({
-    ...readServerConfig(env, { port: DEFAULT_PORT }),
+    ...readServerConfig(env, { port: DEFAULT_PORT, metricsPort: DEFAULT_METRICS_PORT }),
     greeterAddr: readTarget(env, 'GREETER_ADDR', DEFAULT_GREETER_ADDR),
     greeterToken: readToken(env, 'GREETER_TOKEN'),
     greeterTls: readChannelTls(env, 'GREETER'),

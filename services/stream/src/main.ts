@@ -5,7 +5,7 @@ import { createStreamServer } from './server';
 void runServer({
   name: 'stream',
   readConfig,
-  create: (config, logger) =>
+  create: (config, logger, telemetry) =>
     createStreamServer({
       logger,
       greeterAddr: config.greeterAddr,
@@ -13,5 +13,6 @@ void runServer({
       authToken: config.authToken,
       greeterToken: config.greeterToken,
       greeterTls: config.greeterTls,
+      telemetry,
     }),
 });

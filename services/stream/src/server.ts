@@ -1,4 +1,4 @@
-import { createTlsCredentials, type TlsPems } from '@repo/client-kit';
+import { type CallTelemetry, createTlsCredentials, type TlsPems } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { StreamServiceService } from '@repo/proto';
 import { createServer, type GrpcServer, type Logger, type ServerLimits } from '@repo/server-kit';
@@ -16,6 +16,8 @@ export interface StreamServerOptions {
   greeterToken?: string;
   /** TLS to the Greeter (GREETER_CA_FILE, ...: see readChannelTls); unset: plaintext. */
   greeterTls?: TlsPems;
+  /** Spans and gRPC metrics for every call served and every Greeter call made; unset: none. */
+  telemetry?: CallTelemetry;
 }
 
 /**
@@ -29,10 +31,12 @@ export function createStreamServer({
   authToken,
   greeterToken,
   greeterTls,
+  telemetry,
 }: StreamServerOptions): GrpcServer {
   const greeter = new Greeter({
     target: greeterAddr,
     credentials: greeterTls && createTlsCredentials(greeterTls),
+    telemetry,
   });
   return createServer({
     logger,
@@ -41,6 +45,7 @@ export function createStreamServer({
     ],
     limits,
     authToken,
+    telemetry,
     onClose: () => greeter.close(),
   });
 }

@@ -105,7 +105,16 @@ function guardHandler(
 ): UntypedHandleCall {
   const answersOnce = !method.responseStream;
 
+  // A traced call's handler runs with its span active, and so does everything the wrapper does
+  // for it later (a rejection logged, say): its log lines and the calls it makes on (client-kit
+  // propagates the active context) belong to the call's trace.
   return (call: AnyCall, callback?: sendUnaryData<unknown>) => {
+    const traced = contextOfCall(call.metadata);
+    if (traced) context.with(traced, guarded, undefined, call, callback);
+    else guarded(call, callback);
+  };
+
+  function guarded(call: AnyCall, callback?: sendUnaryData<unknown>): void {
     let answered = false;
     const fail = (err: unknown) => {
       if (answered || call.cancelled) {
@@ -139,13 +148,9 @@ function guardHandler(
       callback?.(null, value, trailer, flags);
     };
 
-    // A traced call's handler runs with its span active: its log lines and the calls it makes
-    // on (client-kit propagates the active context) belong to the call's trace.
-    const traced = contextOfCall(call.metadata);
-    const run = () => (answersOnce ? handler(call, respond) : handler(call));
     let result: unknown;
     try {
-      result = traced ? context.with(traced, run) : run();
+      result = answersOnce ? handler(call, respond) : handler(call);
     } catch (err: unknown) {
       release();
       fail(err);
@@ -161,7 +166,7 @@ function guardHandler(
       const events = call as unknown as NodeJS.EventEmitter;
       for (const end of ['finish', 'cancelled', 'error']) events.once(end, release);
     }
-  };
+  }
 }
 
 function toStatus(err: unknown, method: string, requestId: string, logger: Logger): ServerErrorResponse {

@@ -19,6 +19,12 @@ import { countMessageBytes, type MessageBytes } from './message-bytes';
 const PROBE_METHOD = '/grpc.health.v1.Health/Check';
 
 /**
+ * Health checks get no span: probes would fill every trace backend with a root span per check
+ * every few seconds. They are still counted in the metrics.
+ */
+const UNTRACED_SERVICE = '/grpc.health.v1.Health/';
+
+/**
  * Codes that mean the server failed, rather than the client or the network. Not UNIMPLEMENTED:
  * grpc-js answers it to a method this server does not serve and to a unary call that ends (or
  * is reset) before its request message, both the client's doing, and a flood of either would
@@ -76,7 +82,7 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         requestId = ensureRequestId(metadata);
-        span = telemetry?.startSpan(name, metadata);
+        if (!method.startsWith(UNTRACED_SERVICE)) span = telemetry?.startSpan(name, metadata);
         next(metadata);
       })
       .withOnCancel(() => {

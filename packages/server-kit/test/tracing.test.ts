@@ -4,6 +4,7 @@ import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { HealthClient } from '@repo/client-kit';
 import { type GreeterServer, GreeterService } from '@repo/proto';
 import { LogSink } from '@repo/test-kit';
 import { createLogger, createServer, type GrpcServer, type Logger } from '../src';
@@ -41,6 +42,7 @@ describe('a traced server', () => {
   const logs = new LogSink();
   let server: GrpcServer;
   let client: Greeter;
+  let target: string;
 
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -51,7 +53,8 @@ describe('a traced server', () => {
       services: [{ definition: GreeterService, implementation: loggingGreeter(logger) }],
       telemetry: { tracer: provider.getTracer('test') },
     });
-    client = createGreeterClient(`127.0.0.1:${await server.listen('127.0.0.1', 0)}`);
+    target = `127.0.0.1:${await server.listen('127.0.0.1', 0)}`;
+    client = createGreeterClient(target);
   });
 
   afterAll(async () => {
@@ -90,6 +93,16 @@ describe('a traced server', () => {
     const ids = { trace_id: span?.spanContext().traceId, span_id: span?.spanContext().spanId };
     expect(logs.find('handler failed')).toEqual([expect.objectContaining(ids)]);
     expect(logs.find('greeting', (line) => line.name === 'fail')).toEqual([expect.objectContaining(ids)]);
+  });
+
+  it('makes no span for a health check (probes would bury the traces)', async () => {
+    const health = new HealthClient(target);
+    try {
+      expect(await health.check()).toBe('SERVING');
+    } finally {
+      health.close();
+    }
+    expect(exporter.getFinishedSpans()).toEqual([]);
   });
 
   it('writes no trace ids outside a call', () => {

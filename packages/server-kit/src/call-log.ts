@@ -57,7 +57,8 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
     let requestId = '';
     let headersSent = false;
     let ended = false;
-    const log = (code: status, details: string) => {
+    // Once per call, at its end: metrics, span and log line.
+    const finish = (code: status, details: string) => {
       if (ended) return;
       ended = true;
       const elapsedMs = performance.now() - started;
@@ -89,7 +90,7 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
         // grpc-js ends a call whose deadline passed without going through sendStatus.
         const deadline = call.getDeadline();
         const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
-        log(
+        finish(
           expired ? status.DEADLINE_EXCEEDED : status.CANCELLED,
           expired ? 'Deadline exceeded' : 'Cancelled',
         );
@@ -99,10 +100,10 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
     // interceptor's responder: a request it cannot decode or decompress, a message over the size
     // limits. Those statuses reach only the base call's own sendStatus; logged there, they appear
     // under their real code instead of as a cancellation. (This interceptor is the first, so
-    // `call` is the base call; `log` keeps one line per call either way.)
+    // `call` is the base call; `finish` runs once per call either way.)
     const sendStatus = call.sendStatus.bind(call);
     call.sendStatus = (callStatus) => {
-      log(callStatus.code, callStatus.details);
+      finish(callStatus.code, callStatus.details);
       sendStatus(callStatus);
     };
     const responder = new ResponderBuilder()
@@ -114,7 +115,7 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
         next(metadata);
       })
       .withSendStatus((callStatus, next) => {
-        log(callStatus.code, callStatus.details);
+        finish(callStatus.code, callStatus.details);
         if (headersSent) {
           next(callStatus);
           return;

@@ -41,19 +41,21 @@ export interface ContainerState {
 
 /**
  * `docker compose` for one project, under its own name and image tag, so that a test never
- * touches a stack a person is running.
+ * touches a stack a person is running. `env` holds the other variables docker-compose.yml reads
+ * (e.g. OTLP_ENDPOINT), for every command.
  */
 export class Compose {
   constructor(
     readonly project: string,
     readonly imageTag: string,
+    readonly env: Record<string, string> = {},
   ) {}
 
   async run(args: string[], timeoutMs = 60_000): Promise<string> {
     const result = await run(
       'docker',
       ['compose', '-p', this.project, ...args],
-      { IMAGE_TAG: this.imageTag },
+      { ...this.env, IMAGE_TAG: this.imageTag },
       timeoutMs,
     );
     if (result.exit !== 0) {
@@ -62,6 +64,16 @@ export class Compose {
       );
     }
     return result.stdout;
+  }
+
+  /** The services docker-compose.yml defines, those of `profiles` included. */
+  async services(profiles: string[] = []): Promise<string[]> {
+    const out = await this.run([
+      ...profiles.flatMap((profile) => ['--profile', profile]),
+      'config',
+      '--services',
+    ]);
+    return out.split('\n').filter((service) => service !== '');
   }
 
   /** Every container of the project, running or not. */

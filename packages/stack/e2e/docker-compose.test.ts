@@ -1,10 +1,16 @@
 import { StreamClient } from '@repo/stream-client';
-import { runNode } from '@repo/test-kit';
+import { type OtlpReceiver, type ReceivedSpan, runNode } from '@repo/test-kit';
 import { Compose, type ContainerState, hostnameOf, run } from './compose';
+import { activeTargets, addressOf, pollUntil, query, startReceiverForContainers } from './observability';
 
 // `docker compose up --build` from the repository as it is, under a project name and image tag
-// of its own, with the published ports of docker-compose.yml (127.0.0.1:50051-50053).
-const compose = new Compose(`grpc-e2e-${process.pid}`, `e2e-${process.pid}`);
+// of its own, with the published ports of docker-compose.yml (127.0.0.1:50051-50053), and
+// Prometheus of the `observability` profile (127.0.0.1:9090). Jaeger, the profile's tracing
+// backend, is left out (it cannot be pulled everywhere the test runs): the services export
+// their spans to this test's own OTLP receiver instead, on the host, as host.docker.internal.
+const compose = new Compose(`grpc-e2e-${process.pid}`, `e2e-${process.pid}`, {
+  OTEL_TRACES_EXPORTER: 'otlp',
+});
 const GREETER_CLI = require.resolve('@repo/greeter-client/dist/cli.js');
 const STREAM_CLI = require.resolve('@repo/stream-client/dist/cli.js');
 const STREAM = '127.0.0.1:50052';
@@ -25,19 +31,28 @@ async function greetersBehindStream(client: StreamClient, names: string[]): Prom
 
 describe('docker compose up', () => {
   let stream: StreamClient;
+  let receiver: OtlpReceiver | undefined;
 
   beforeAll(async () => {
-    await compose.run(['up', '-d', '--build'], 15 * MINUTE);
+    receiver = await startReceiverForContainers();
+    compose.env.OTLP_ENDPOINT = `http://host.docker.internal:${new URL(receiver.endpoint).port}`;
+    // Naming the services starts those of a profile too: every one but jaeger.
+    const services = (await compose.services(['observability'])).filter((service) => service !== 'jaeger');
+    await compose.run(['up', '-d', '--build', ...services], 15 * MINUTE);
     stream = new StreamClient({ target: STREAM });
   }, 16 * MINUTE);
 
   afterAll(async () => {
     stream?.close();
     // Containers, network, and the images built under the test's tag, whatever happened above.
-    await compose.run(
-      ['down', '--rmi', 'all', '--volumes', '--remove-orphans', '--timeout', '20'],
-      3 * MINUTE,
-    );
+    // Not `down --rmi all`: that would remove prom/prometheus too, which is not the test's.
+    const built = IMAGES.map((image) => `grpc-monorepo/${image}:${compose.imageTag}`);
+    try {
+      await compose.run(['down', '--volumes', '--remove-orphans', '--timeout', '20'], 3 * MINUTE);
+    } finally {
+      await run('docker', ['image', 'rm', ...built], {}, MINUTE);
+      await receiver?.close();
+    }
   }, 4 * MINUTE);
 
   it(
@@ -117,6 +132,116 @@ describe('docker compose up', () => {
 
     expect(new Set(hosts)).toEqual(new Set(replicas));
   });
+
+  it(
+    'is scraped by Prometheus (profile observability): every greeter replica and the stream service, found through DNS',
+    async () => {
+      // Calls to both replicas, directly and through the stream service.
+      for (const port of [50051, 50053]) {
+        const hello = await runNode(GREETER_CLI, ['hello', 'prometheus', '--target', `127.0.0.1:${port}`]);
+        expect(hello.exit).toBe(0);
+      }
+      await greetersBehindStream(stream, ['p1', 'p2', 'p3', 'p4']);
+      const greeters = await Promise.all((await compose.containers('greeter')).map((c) => addressOf(c.Name)));
+      const [streamNet] = await compose.containers('stream-net');
+      if (!streamNet) throw new Error('no stream-net container');
+      const expected = [
+        ...greeters.map((address) => `greeter ${address}:9464`),
+        `stream ${await addressOf(streamNet.Name)}:9465`,
+      ].sort();
+
+      // /api/v1/targets: one target per replica (DNS A records of `greeter`), and `stream`, all up.
+      const targets = await pollUntil(
+        'every replica and the stream service as healthy Prometheus targets',
+        activeTargets,
+        (all) =>
+          JSON.stringify(
+            all
+              .filter((t) => t.health === 'up')
+              .map((t) => `${t.labels.job} ${t.labels.instance}`)
+              .sort(),
+          ) === JSON.stringify(expected),
+        MINUTE,
+      );
+      expect(targets.map((t) => `${t.labels.job} ${t.labels.instance} ${t.health}`).sort()).toEqual(
+        expected.map((target) => `${target} up`),
+      );
+
+      const up = await query('up');
+      expect(up.map(({ metric, value }) => `${metric.job} ${metric.instance} ${value}`).sort()).toEqual(
+        expected.map((target) => `${target} 1`),
+      );
+
+      // The calls above, in the next scrapes: every instance has served some.
+      const started = await pollUntil(
+        'grpc_server_call_started_total of every instance in Prometheus',
+        () => query('sum by (job, instance) (grpc_server_call_started_total{grpc_method!~"grpc.health.*"})'),
+        (series) => series.filter(({ value }) => value > 0).length === expected.length,
+        MINUTE,
+      );
+      expect(started.map(({ metric }) => `${metric.job} ${metric.instance}`).sort()).toEqual(expected);
+      const methods = await query('sum by (job, grpc_method) (grpc_server_call_started_total)');
+      expect(methods.map(({ metric }) => `${metric.job} ${metric.grpc_method}`)).toEqual(
+        expect.arrayContaining([
+          'greeter helloworld.Greeter/SayHello',
+          'stream stream.v1.StreamService/AllStream',
+        ]),
+      );
+    },
+    3 * MINUTE,
+  );
+
+  it(
+    'exports the containers’ spans over OTLP: one AllStream is one trace, stream → greeter',
+    async () => {
+      if (!receiver) throw new Error('no OTLP receiver');
+      // The CLI starts the trace (--trace prints its id) and exports its own spans too.
+      const all = await runNode(STREAM_CLI, ['all', 'Traced', '--trace', '-t', STREAM], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_METRICS_EXPORTER: 'none' },
+      });
+      expect(all.exit).toBe(0);
+      const traceId = /trace id ([0-9a-f]{32})/.exec(all.stderr)?.[1] ?? '';
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+
+      // The CLI's `stream all` and its AllStream call, the stream service's AllStream and its
+      // SayHello call, the greeter's SayHello. The services send theirs in batches, every 5 s
+      // (OTEL_BSP_SCHEDULE_DELAY's default).
+      const inTrace = (spans: readonly ReceivedSpan[]) => spans.filter((span) => span.traceId === traceId);
+      const trace = inTrace(await receiver.waitFor((spans) => inTrace(spans).length >= 5, MINUTE));
+
+      const one = (what: Partial<ReceivedSpan>) => {
+        const found = trace.filter((span) =>
+          Object.entries(what).every(([key, value]) => span[key as keyof ReceivedSpan] === value),
+        );
+        expect({ what, found: found.length }).toEqual({ what, found: 1 });
+        return found[0] as ReceivedSpan;
+      };
+      const cliCall = one({ service: 'stream-cli', kind: 'CLIENT' });
+      const allStream = one({
+        service: 'stream',
+        kind: 'SERVER',
+        name: 'stream.v1.StreamService/AllStream',
+        parentSpanId: cliCall.spanId,
+      });
+      const sayHello = one({
+        service: 'stream',
+        kind: 'CLIENT',
+        name: 'helloworld.Greeter/SayHello',
+        parentSpanId: allStream.spanId,
+      });
+      const served = one({
+        service: 'greeter',
+        kind: 'SERVER',
+        name: 'helloworld.Greeter/SayHello',
+        parentSpanId: sayHello.spanId,
+      });
+      expect([allStream, sayHello, served].map((span) => span.attributes['rpc.grpc.status_code'])).toEqual([
+        0, 0, 0,
+      ]);
+      expect(trace).toHaveLength(5);
+    },
+    2 * MINUTE,
+  );
 
   it(
     'keeps answering through one greeter while the other is stopped, and uses it again once restarted',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Metadata, status } from '@grpc/grpc-js';
 import { StatusError } from './errors';
+import { roundTrip } from './round-trip';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 export const SERVED_BY_HEADER = 'x-served-by';
@@ -58,17 +59,45 @@ export function interruptCall(call: Cancellable): void {
 }
 
 /**
+ * Waits until a reset the client sent along with its half-close has been read and reported:
+ * until the client answered a PING sent after the half-close (see roundTrip), then one more turn
+ * of the event loop, in which Node and grpc-js report the stream's close as the call's
+ * cancellation. Stops waiting at once when the call is cancelled or interrupted meanwhile.
+ */
+async function afterClientCaughtUp(call: Cancellable & { getPeer(): string }): Promise<void> {
+  const signal = signalOf(call);
+  const trip = signal.aborted ? undefined : roundTrip(call.getPeer());
+  if (trip) {
+    let onAbort = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener('abort', onAbort);
+    });
+    await Promise.race([trip, aborted]);
+    signal.removeEventListener('abort', onAbort);
+  }
+  await new Promise(setImmediate);
+}
+
+/**
  * The messages of a client stream, for `for await`, ending only when the client half-closes.
  *
  * - Leaving the loop early (on a bad message, say) leaves the call open, so that its status can
  *   still be sent: the default iterator of a Readable destroys the stream, and the client would
  *   wait for a status that never comes.
- * - A call the client cancels throws CANCELLED instead of ending the loop. grpc-js 1.14 ends the
- *   stream of messages when the client resets the call and emits 'cancelled' only a moment
- *   later: without this, a cancelled upload would be answered as a complete one.
+ * - A call the client cancels throws CANCELLED instead of ending the loop. Node's HTTP/2 client
+ *   (grpc-js's, whatever its Node version) ends its side of a stream (END_STREAM) before it resets
+ *   it (RST_STREAM CANCEL), and the two frames may reach the server in different reads, any time
+ *   apart: grpc-js ends the stream of messages on the first and reports the cancellation only on
+ *   the second. Waiting a turn of the event loop was not enough (under Node 24 a cancelled
+ *   upload was answered as a complete one, every time); so the end of the messages is taken for
+ *   the client's only once the client has answered a PING sent after it (afterClientCaughtUp),
+ *   which costs one round trip per client stream.
  */
 export function messagesOf<T>(call: {
   cancelled: boolean;
+  once(event: 'cancelled', listener: () => void): unknown;
+  getPeer(): string;
   iterator(options: { destroyOnReturn: boolean }): AsyncIterator<T>;
 }): AsyncIterable<T> {
   return {
@@ -78,8 +107,7 @@ export function messagesOf<T>(call: {
         async next() {
           const result = await messages.next();
           if (result.done) {
-            // By the next turn of the event loop, a reset has been reported as a cancellation.
-            await new Promise(setImmediate);
+            await afterClientCaughtUp(call);
             if (call.cancelled) throw new StatusError(status.CANCELLED, 'Cancelled by the client');
           }
           return result;

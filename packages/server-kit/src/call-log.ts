@@ -80,21 +80,30 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
       };
       logger[levelOf(code, method)](fields, 'call');
     };
+    const finishCancelled = () => {
+      // grpc-js ends a call whose deadline passed without going through sendStatus.
+      const deadline = call.getDeadline();
+      const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
+      finish(
+        expired ? status.DEADLINE_EXCEEDED : status.CANCELLED,
+        expired ? 'Deadline exceeded' : 'Cancelled',
+      );
+    };
+    // A status for a stream the client has reset is dropped by grpc-js: what the call got is the
+    // reset. Since Node 24, a response write still in flight when the reset comes completes
+    // without an error, so a handler can get as far as its status (OK, say) after the reset.
+    const http2Stream = http2StreamOf(call);
+    const finishWith = (callStatus: { code: status; details: string }) => {
+      if (http2Stream && (http2Stream.destroyed || http2Stream.closed)) finishCancelled();
+      else finish(callStatus.code, callStatus.details);
+    };
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         requestId = ensureRequestId(metadata);
         if (!method.startsWith(UNTRACED_SERVICE)) span = telemetry?.startSpan(name, metadata);
         next(metadata);
       })
-      .withOnCancel(() => {
-        // grpc-js ends a call whose deadline passed without going through sendStatus.
-        const deadline = call.getDeadline();
-        const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
-        finish(
-          expired ? status.DEADLINE_EXCEEDED : status.CANCELLED,
-          expired ? 'Deadline exceeded' : 'Cancelled',
-        );
-      })
+      .withOnCancel(finishCancelled)
       .build();
     // grpc-js answers some calls from inside its base call, without going through any
     // interceptor's responder: a request it cannot decode or decompress, a message over the size
@@ -103,7 +112,7 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
     // `call` is the base call; `finish` runs once per call either way.)
     const sendStatus = call.sendStatus.bind(call);
     call.sendStatus = (callStatus) => {
-      finish(callStatus.code, callStatus.details);
+      finishWith(callStatus);
       sendStatus(callStatus);
     };
     const responder = new ResponderBuilder()
@@ -115,7 +124,7 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
         next(metadata);
       })
       .withSendStatus((callStatus, next) => {
-        finish(callStatus.code, callStatus.details);
+        finishWith(callStatus);
         if (headersSent) {
           next(callStatus);
           return;
@@ -130,6 +139,21 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
       .build();
     return new ServerInterceptingCall(call, responder);
   };
+}
+
+/**
+ * The HTTP/2 stream of grpc-js's base call (a private field of it), whose state decides whether
+ * grpc-js still sends a status: it drops one for a stream already closed or destroyed. Undefined
+ * when `call` is not the base call (this interceptor is not the first) or grpc-js changed; the
+ * call-log tests then fail on a reset call logged as OK.
+ */
+function http2StreamOf(call: object): { readonly closed: boolean; readonly destroyed: boolean } | undefined {
+  const stream = (call as { stream?: unknown }).stream;
+  if (typeof stream !== 'object' || stream === null) return undefined;
+  const { closed, destroyed } = stream as { closed?: unknown; destroyed?: unknown };
+  return typeof closed === 'boolean' && typeof destroyed === 'boolean'
+    ? (stream as { closed: boolean; destroyed: boolean })
+    : undefined;
 }
 
 function levelOf(code: status, method: string): 'debug' | 'info' | 'warn' | 'error' {

@@ -20,6 +20,7 @@ import { grpcOptionsOf, limitsWith, type ServerLimits } from './limits';
 import type { Logger } from './logger';
 import { assertMessageHooks } from './message-bytes';
 import { enforcePingPolicy, http2ServersOf, type PingPolicy } from './ping-policy';
+import { trackSession } from './round-trip';
 import { type ServerTls, serverCredentialsOf, tlsModeOf } from './tls';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -128,7 +129,11 @@ export class GrpcServer {
     });
     const pings: PingPolicy = this.limits;
     for (const http2Server of http2ServersOf(this.server)) {
-      http2Server.on('session', (session) => enforcePingPolicy(session, pings, this.logger));
+      http2Server.on('session', (session) => {
+        enforcePingPolicy(session, pings, this.logger);
+        // messagesOf pings a client whose stream ended, to see whether a reset follows (see roundTrip).
+        trackSession(session);
+      });
       const metrics = this.metrics;
       if (metrics) {
         // grpc-js answers a method it does not serve with UNIMPLEMENTED itself, before any

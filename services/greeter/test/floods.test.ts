@@ -35,7 +35,6 @@ const SAY_HELLO = headerBlock([
 /** A gRPC message: not compressed, 3 octets, HelloRequest { name: "A" }. */
 const HELLO_A = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x41]);
 
-const isGoaway = (f: { type: number }) => f.type === FrameType.GOAWAY;
 const pingAcks = (connection: RawH2Connection) =>
   connection.frames.filter((f) => f.type === FrameType.PING && f.flags & Flag.ACK).length;
 
@@ -71,7 +70,9 @@ describe('the Greeter under HTTP/2 floods', () => {
     await expectStillServing(service, baseline, RSS_GROWTH_BOUND);
   });
 
-  it('sheds a connection that opens and resets 20,000 streams: GOAWAY INTERNAL_ERROR, then a close', async () => {
+  it('sheds a connection that opens and resets 20,000 streams within 2 s, having taken few of them', async () => {
+    const callLines = () => service.logs.filter((line) => line.msg === 'call');
+    const loggedBefore = callLines().length;
     const connection = await RawH2Connection.connect(service.port);
     // 1,000 HEADERS + RST_STREAM(CANCEL) pairs per write: the flood is over in a few hundred ms.
     for (let sent = 0; sent < 20_000 && !connection.closed; sent += 1_000) {
@@ -82,13 +83,26 @@ describe('the Greeter under HTTP/2 floods', () => {
       }
       await connection.send(...batch);
     }
-    await connection.waitFor('a GOAWAY', isGoaway, 5_000);
-    // nghttp2 (Node 20) allows a burst of 1,000 resets, then 33 a second: it stops taking streams
-    // around stream 2,001 and goes away. It then reads nothing more, but leaves the socket open
-    // until the server's keepalive ping goes unanswered.
-    expect(connection.goaways[0]?.errorCode).toBe(constants.NGHTTP2_INTERNAL_ERROR);
-    expect(connection.goaways[0]?.lastStreamId).toBeLessThan(5_000);
-    await connection.waitForClose(5_000);
+    // Node 24 keeps a reset stream among the MAX_CONCURRENT_STREAMS (100) until it has processed
+    // the read it came in: it takes the first 100 streams of the flood, refuses the next ones,
+    // and after 100 refusals in a row (maxSessionRejectedStreams) sends GOAWAY INTERNAL_ERROR
+    // (last stream 403) and destroys the session at once: closed 58 to 118 ms after the flood
+    // began, in 12 of 12 runs. The flood is still arriving, so the close is a TCP reset, which
+    // often loses the GOAWAY (6 of 6 runs here, 2 of 6 from a plain script). Node 20 took
+    // ~2,000 streams, up to nghttp2's reset rate limit, then sent the GOAWAY and read nothing
+    // more, leaving the socket open until the keepalive ping went unanswered, ~2 s later.
+    await connection.waitForClose(2_000);
+    for (const goaway of connection.goaways) {
+      expect(goaway.errorCode).toBe(constants.NGHTTP2_INTERNAL_ERROR);
+      expect(goaway.lastStreamId).toBeLessThan(5_000);
+    }
+    // What the GOAWAY's last stream id said, whether it got through or not: the server started
+    // fewer than 2,500 of the 20,000 calls (100 here; Node 20: ~1,300). A call's line is written
+    // after those of every call before it, so once it is in, theirs are.
+    await greeter.sayHello('after the flood', { requestId: 'after-flood' });
+    await service.waitForLog((line) => line.requestId === 'after-flood', 5_000);
+    const started = callLines().length - loggedBefore - 1;
+    expect(started).toBeLessThan(2_500);
   });
 
   it('closes a connection whose header block runs to a ninth CONTINUATION frame, with GOAWAY INTERNAL_ERROR', async () => {

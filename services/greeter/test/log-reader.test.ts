@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Greeter } from '@repo/greeter-client';
 import { type ServiceProcess, spawnService, within } from '@repo/test-kit';
 import { expectStillServing } from './support/liveness';
+import { YOUNG_GENERATION_GROWTH } from './support/memory';
 
 // Every call writes a log line to stdout. When whatever reads stdout stops reading (a stuck log
 // collector, a full pipe), a synchronous logger would block the process on its next line, and
@@ -52,7 +53,9 @@ it('keeps answering calls while nobody reads its log, with its memory bounded', 
 
   expect(failures).toEqual([]);
   // What it holds for the reader is bounded (MAX_BUFFERED_LOG_BYTES, 8 MiB, then lines are
-  // dropped); RSS also keeps what the allocator took during the load.
+  // dropped); RSS also keeps what the allocator took during the load: +54 to 55 MiB under Node 20,
+  // +174 to 180 MiB in 7 runs under Node 24 (heap +5.0 MiB, as under Node 20), of which the young
+  // generation (8 → 128 MiB; Node 20: 8 → 32) takes 96 MiB more than under Node 20.
   expect((await service.stats()).heapUsed - before.heapUsed).toBeLessThan(16 * MiB);
-  await expectStillServing(service, before.rss, 128 * MiB);
+  await expectStillServing(service, before.rss, 128 * MiB + YOUNG_GENERATION_GROWTH);
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Greeter } from '@repo/greeter-client';
 import { type ProcessStats, type ServiceProcess, spawnService, waitFor } from '@repo/test-kit';
+import { YOUNG_GENERATION_GROWTH } from './support/memory';
 
 jest.setTimeout(50_000);
 
@@ -113,9 +114,14 @@ describe('the greeter process under sustained load', () => {
     expect(after.fds).toBeLessThanOrEqual(before.fds);
     await waitFor('this process to close its sockets', () => ownFds() <= jestFds + FD_SLACK, 5_000);
     // 5,000 calls: a leak of 1 KiB each would show in the heap. RSS also keeps what the allocator
-    // holds on to after the load (34 MiB seen once on a busy machine), so its bound is looser.
+    // holds on to after the load, so its bound is looser: under Node 20, 27 to 30 MiB (34 MiB seen
+    // once on a busy machine); under Node 24, 71 to 85 MiB in 20 runs (6 of them beside another
+    // run and a busy core), heap +0.25 MiB. Of Node 24's 50 MiB more, the young generation
+    // (16 → 64 MiB, Node 20: 16 → 32) and pages V8 pools after it take about two thirds, and
+    // malloc the rest (V8's compilers peak at 17 MiB of it, Node 20's at 4). The young generation
+    // may double once more under a longer load: see YOUNG_GENERATION_GROWTH.
     expect(after.heapUsed - before.heapUsed).toBeLessThan(4 * MiB);
-    expect(after.rss - before.rss).toBeLessThan(RSS_GROWTH_BOUND);
+    expect(after.rss - before.rss).toBeLessThan(RSS_GROWTH_BOUND + YOUNG_GENERATION_GROWTH);
     expect(after.resources).toEqual(before.resources);
     await expectServing();
   });

@@ -101,11 +101,14 @@ describe('1,000 streams cancelled mid-flight', () => {
       const greeterAnswered = sayHelloLines(greeter).filter((line) => line.code === 'OK').length;
       const logged = () => KINDS.reduce((sum, kind) => sum + callLines(stream, kind).length, 0);
       const loggedBefore = logged();
+      const greeterLinesBefore = sayHelloLines(greeter).length;
+      let relayed = 0;
 
       for (let batch = 0; batch < BATCHES; batch++) {
         process.kill(greeterPid, 'SIGSTOP');
         try {
           const calls = Array.from({ length: BATCH }, (_, i) => openCall(raw, i % 3, `b${batch}-${i}`));
+          relayed += calls.filter(({ kind }) => kind === 2).length;
           await within(Promise.all(calls.map(({ started }) => started)), 5_000, `batch ${batch} under way`);
           // Time for the relay to read each AllStream name and call the Greeter with it.
           await sleep(100);
@@ -125,6 +128,16 @@ describe('1,000 streams cancelled mid-flight', () => {
         } finally {
           process.kill(greeterPid, 'SIGCONT');
         }
+        // The Greeter reads this batch's calls, with their resets, before it is stopped again: else
+        // it would read the ~330 calls of all the batches, reset, at once at the end, and Node 24
+        // takes at most MAX_CONCURRENT_STREAMS (100) of the streams that arrive, reset, in one read,
+        // refuses the others and, past 100 refusals, closes the connection with GOAWAY
+        // INTERNAL_ERROR (its defence against rapid resets): 133 to 166 of the 330 calls were seen.
+        await waitFor(
+          `the Greeter to read the ${relayed} calls relayed so far`,
+          () => sayHelloLines(greeter).length >= greeterLinesBefore + relayed,
+          5_000,
+        );
       }
 
       // The Greeter has no call left either: it dropped each one the relay reset.
@@ -140,16 +153,18 @@ describe('1,000 streams cancelled mid-flight', () => {
           .map((line) => line.code);
       expect(codes(GET_STREAM).filter((code) => code !== 'CANCELLED')).toEqual([]);
       expect(codes(ALL_STREAM).filter((code) => code !== 'CANCELLED')).toEqual([]);
-      // A known race, not a leak: Node's HTTP/2 client ends a stream (END_STREAM) before it resets
-      // it (RST_STREAM CANCEL). When the two frames reach the server in different reads, PutStream
-      // takes the half-close for the end of the upload and answers it (logged OK) before it learns
-      // of the reset; here, about one upload per batch of 100 streams.
-      const uploads = codes(PUT_STREAM);
-      expect(uploads.filter((code) => code !== 'CANCELLED' && code !== 'OK')).toEqual([]);
-      expect(uploads.filter((code) => code === 'OK').length).toBeLessThanOrEqual(BATCHES);
+      // Node's HTTP/2 client ends a stream (END_STREAM) before it resets it (RST_STREAM CANCEL), and
+      // the two frames may reach the server in different reads: PutStream takes the half-close for
+      // the end of the upload only once the client answered a PING sent after it (messagesOf), by
+      // which time the reset has been read. Waiting a turn of the event loop instead let about one
+      // upload per batch be answered (logged OK) under Node 20, 14 to 17 of the 330 under Node 24.
+      expect(codes(PUT_STREAM).filter((code) => code !== 'CANCELLED')).toEqual([]);
 
       // The relay's Greeter calls were in flight, and were cancelled with their AllStream: the
-      // Greeter, once resumed, saw them reset and answered none.
+      // Greeter, once resumed, saw them reset and answered none. (It reads each call with its
+      // reset, and grpc-js runs the handler before it learns of the reset; since Node 24 the
+      // answer's write then completes without an error, and the call log has to see that the
+      // stream was gone to log the call CANCELLED rather than OK.)
       const sayHellos = sayHelloLines(greeter);
       expect(sayHellos.filter((line) => line.code === 'OK')).toHaveLength(greeterAnswered);
       const allStreams = codes(ALL_STREAM).length;

@@ -1,0 +1,125 @@
+import { constants } from 'node:http2';
+import {
+  GreeterService,
+  HelloRequest,
+  PutStreamRequest,
+  PutStreamResponse,
+  StreamServiceService,
+} from '@repo/proto';
+import {
+  dataFrame,
+  Flag,
+  FrameType,
+  grpcStatusOf,
+  headerBlock,
+  headersFrame,
+  pingFrame,
+  RawH2Connection,
+  type ReceivedFrame,
+  rstStreamFrame,
+  waitFor,
+} from '@repo/test-kit';
+import { grpcFrame } from './support/raw-grpc';
+import { startServer, type TestServer } from './support/servers';
+import { createTestGreeter, createTestStreamService } from './support/test-services';
+
+// What Node's HTTP/2 client (grpc-js's) sends when a call is cancelled while it is still sending:
+// END_STREAM, then RST_STREAM CANCEL, which may reach the server in a later read. The raw
+// connection plays that client, and answers the server's PING only when the test says so.
+const PUT_STREAM = '/stream.v1.StreamService/PutStream';
+const SAY_HELLO = '/helloworld.Greeter/SayHello';
+const requestHeaders = (path: string) =>
+  headerBlock([
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':path', path],
+    [':authority', '127.0.0.1'],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+  ]);
+const TEXT = grpcFrame(PutStreamRequest.encode({ text: 'partial' }).finish());
+
+const isServerPing = (f: ReceivedFrame) => f.type === FrameType.PING && (f.flags & Flag.ACK) === 0;
+
+let running: TestServer;
+let connection: RawH2Connection;
+
+beforeEach(async () => {
+  running = await startServer([
+    { definition: StreamServiceService, implementation: createTestStreamService() },
+    { definition: GreeterService, implementation: createTestGreeter() },
+  ]);
+  connection = await RawH2Connection.connect(running.port, {
+    [constants.NGHTTP2_SETTINGS_HEADER_TABLE_SIZE]: 0, // so that grpcStatusOf can read the trailers
+  });
+});
+
+afterEach(async () => {
+  connection.destroy();
+  await running.server.shutdown(1_000);
+});
+
+const callLines = () => running.logs.find('call');
+
+/** Opens a PutStream, sends one text and half-closes; resolves with the server's PING that follows. */
+async function uploadAndHalfClose(): Promise<{ id: number; ping: ReceivedFrame }> {
+  const id = connection.newStreamId();
+  await connection.send(
+    headersFrame(id, requestHeaders(PUT_STREAM)),
+    dataFrame(id, TEXT),
+    dataFrame(id, Buffer.alloc(0), true),
+  );
+  const ping = await connection.waitFor('the server PING after the half-close', isServerPing, 2_000);
+  return { id, ping };
+}
+
+describe('the end of a client stream (messagesOf)', () => {
+  it('is taken for the client’s only once the client answered a PING: nothing is answered before', async () => {
+    const { id, ping } = await uploadAndHalfClose();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(connection.framesOn(id)).toEqual([]);
+
+    await connection.send(pingFrame(ping.payload, true));
+
+    const trailers = await connection.waitFor(
+      'the trailers',
+      (f) => f.streamId === id && f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0,
+    );
+    expect(grpcStatusOf(trailers.payload)).toBe(0);
+    const reply = connection.framesOn(id).find((f) => f.type === FrameType.DATA);
+    expect(PutStreamResponse.decode(reply?.payload.subarray(5) ?? Buffer.alloc(0))).toMatchObject({
+      count: 1,
+    });
+    await waitFor('the call line', () => callLines().length === 1, 2_000);
+    expect(callLines()).toEqual([expect.objectContaining({ method: PUT_STREAM, code: 'OK' })]);
+  });
+
+  it('is a cancellation when a reset comes before the PING’s answer: the partial upload is not answered', async () => {
+    const { id, ping } = await uploadAndHalfClose();
+
+    await connection.send(rstStreamFrame(id, constants.NGHTTP2_CANCEL), pingFrame(ping.payload, true));
+
+    await waitFor('the call line', () => callLines().length === 1, 2_000);
+    expect(callLines()).toEqual([expect.objectContaining({ method: PUT_STREAM, code: 'CANCELLED' })]);
+    await waitFor('the handler to finish', () => running.server.handlers.running === 0, 2_000);
+    expect(connection.framesOn(id)).toEqual([]);
+  });
+});
+
+describe('the call log, for a call reset along with its request', () => {
+  it('logs CANCELLED, not the OK its handler answered: the answer never went out', async () => {
+    const id = connection.newStreamId();
+    const hello = grpcFrame(HelloRequest.encode({ name: 'A' }).finish());
+    // One write: grpc-js runs the handler before it learns of the reset, and since Node 24 the
+    // response write then completes without an error.
+    await connection.send(
+      headersFrame(id, requestHeaders(SAY_HELLO)),
+      dataFrame(id, hello, true),
+      rstStreamFrame(id, constants.NGHTTP2_CANCEL),
+    );
+
+    await waitFor('the call line', () => callLines().length === 1, 2_000);
+    expect(callLines()).toEqual([expect.objectContaining({ method: SAY_HELLO, code: 'CANCELLED' })]);
+    expect(connection.framesOn(id)).toEqual([]);
+  });
+});

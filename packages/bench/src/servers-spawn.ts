@@ -38,13 +38,18 @@ export function portOfReadyLine(line: string): number | null {
 }
 
 /**
- * Spawns `node <entry>` with `env` on top of this process's environment, pinned to `cpu` when
- * possible. Stdout is scanned for the ready line and then read and dropped for as long as the
+ * Spawns `node <nodeArgs> <entry>` with `env` on top of this process's environment, pinned to
+ * `cpu` when possible. Stdout is scanned for the ready line and then read and dropped for as long as the
  * process lives: the process writes its logs into a pipe that someone empties promptly, as a
  * container runtime or a log collector would, and never blocks on a full pipe.
  */
-export function spawnNode(entry: string, env: Record<string, string>, cpu?: number): SpawnedProcess {
-  const pinned = pinnedCommand(process.execPath, [entry], cpu);
+export function spawnNode(
+  entry: string,
+  env: Record<string, string>,
+  cpu?: number,
+  nodeArgs: readonly string[] = [],
+): SpawnedProcess {
+  const pinned = pinnedCommand(process.execPath, [...nodeArgs, entry], cpu);
   const child = spawn(pinned.command, pinned.args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

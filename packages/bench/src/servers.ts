@@ -1,4 +1,7 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { OtlpSink } from './otlp-sink';
 import type { ReadinessProbe } from './servers-probe';
 import { waitUntilReady } from './servers-probe';
 import { type SpawnedProcess, spawnNode, stopProcess } from './servers-spawn';
@@ -10,15 +13,49 @@ import { type SpawnedProcess, spawnNode, stopProcess } from './servers-spawn';
  * - the baselines (src/baselines, not product code) print one plain line, `listening <port>`.
  * The port line only says the socket is bound: a contender counts as ready once it has also
  * answered a call (ours: health Check SERVING; baselines, which have no health: SayHello).
+ *
+ * `ours-greeter` and `ours-stream` are our services as shipped (metrics on, tracing off); the
+ * `-off`, `-traced` and `-otel-grpc` variants are the same services with their telemetry switched
+ * (see Telemetry), to measure what it costs.
  */
-export type ContenderName = 'ours-greeter' | 'ours-stream' | 'tutorial' | 'ceiling';
+export type ContenderName =
+  | 'ours-greeter'
+  | 'ours-stream'
+  | 'tutorial'
+  | 'ceiling'
+  | 'ours-greeter-off'
+  | 'ours-greeter-traced'
+  | 'ours-greeter-otel-grpc'
+  | 'ours-stream-off'
+  | 'ours-stream-traced'
+  | 'ours-stream-otel-grpc';
 
 export const CONTENDER_NAMES: readonly ContenderName[] = [
   'ours-greeter',
   'ours-stream',
   'tutorial',
   'ceiling',
+  'ours-greeter-off',
+  'ours-greeter-traced',
+  'ours-greeter-otel-grpc',
+  'ours-stream-off',
+  'ours-stream-traced',
+  'ours-stream-otel-grpc',
 ];
+
+/**
+ * What telemetry one of our services runs with:
+ * - `off`: METRICS_PORT=0, no OpenTelemetry SDK at all;
+ * - `metrics`: as shipped, `/metrics` served (on a free port) and the A66 metrics recorded for
+ *   every call, no tracing;
+ * - `kit-tracing`: metrics, and a span for every call by the kits (OTEL_EXPORTER_OTLP_ENDPOINT,
+ *   http/protobuf, default sampler: every call), exported to an OTLP sink in the bench's process;
+ *   no metrics pushed over OTLP (OTEL_METRICS_EXPORTER=prometheus);
+ * - `instrumentation-grpc`: metrics as shipped, the kits' tracing off, and a span for every call
+ *   by `@opentelemetry/instrumentation-grpc`, preloaded (src/otel-grpc-preload.ts) and exporting
+ *   the same way to the same kind of sink.
+ */
+export type Telemetry = 'off' | 'metrics' | 'kit-tracing' | 'instrumentation-grpc';
 
 export interface Contender {
   name: ContenderName;
@@ -31,12 +68,21 @@ export interface Contender {
   methods: readonly string[];
   /** It calls helloworld.Greeter at GREETER_ADDR, which startServer provides unless told. */
   needsGreeter: boolean;
+  /** Ours only: its telemetry (see Telemetry). */
+  telemetry?: Telemetry;
+  /** The Greeter startServer starts for it (same telemetry); default ours-greeter. */
+  greeter?: ContenderName;
 }
 
 const SAY_HELLO = '/helloworld.Greeter/SayHello';
 const STREAM_METHODS = ['GetStream', 'PutStream', 'AllStream'].map((m) => `/stream.v1.StreamService/${m}`);
 // `../dist/baselines` is the same folder from src/ (tests) and from dist/ (runtime).
 const baseline = (file: string) => () => join(__dirname, '..', 'dist', 'baselines', file);
+
+/** The preload of the `instrumentation-grpc` variants, built to dist/ (see src/otel-grpc-preload.ts). */
+export function otelGrpcPreload(): string {
+  return join(__dirname, '..', 'dist', 'otel-grpc-preload.js');
+}
 
 /**
  * Our service's built entry: this checkout's, or with BENCH_OURS_ROOT the one of another built
@@ -49,23 +95,38 @@ function ours(service: 'greeter' | 'stream'): string {
     : require.resolve(`@repo/${service}/dist/main.js`);
 }
 
+const VARIANTS: Readonly<Record<Telemetry, string>> = {
+  off: '-off',
+  metrics: '',
+  'kit-tracing': '-traced',
+  'instrumentation-grpc': '-otel-grpc',
+};
+
+function oursContender(service: 'greeter' | 'stream', telemetry: Telemetry): Contender {
+  const stream = service === 'stream';
+  return {
+    name: `ours-${service}${VARIANTS[telemetry]}` as ContenderName,
+    entry: () => ours(service),
+    env: { LOG_LEVEL: 'info' },
+    probe: 'health',
+    methods: stream ? STREAM_METHODS : [SAY_HELLO],
+    needsGreeter: stream,
+    telemetry,
+    ...(stream ? { greeter: `ours-greeter${VARIANTS[telemetry]}` as ContenderName } : {}),
+  };
+}
+
+const oursContenders = Object.fromEntries(
+  (['greeter', 'stream'] as const).flatMap((service) =>
+    (Object.keys(VARIANTS) as Telemetry[]).map((telemetry) => {
+      const contender = oursContender(service, telemetry);
+      return [contender.name, contender];
+    }),
+  ),
+) as Record<Exclude<ContenderName, 'tutorial' | 'ceiling'>, Contender>;
+
 export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
-  'ours-greeter': {
-    name: 'ours-greeter',
-    entry: () => ours('greeter'),
-    env: { LOG_LEVEL: 'info' },
-    probe: 'health',
-    methods: [SAY_HELLO],
-    needsGreeter: false,
-  },
-  'ours-stream': {
-    name: 'ours-stream',
-    entry: () => ours('stream'),
-    env: { LOG_LEVEL: 'info' },
-    probe: 'health',
-    methods: STREAM_METHODS,
-    needsGreeter: true,
-  },
+  ...oursContenders,
   tutorial: {
     name: 'tutorial',
     entry: baseline('tutorial-server.js'),
@@ -84,6 +145,44 @@ export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
   },
 };
 
+/** Whether `telemetry` exports spans, and so needs an OTLP endpoint. */
+export function tracesOf(telemetry: Telemetry | undefined): boolean {
+  return telemetry === 'kit-tracing' || telemetry === 'instrumentation-grpc';
+}
+
+/**
+ * The environment that gives one of our services `telemetry` (see Telemetry), spans exported to
+ * `otlpEndpoint` (an OTLP/HTTP base URL), `/metrics` on `metricsPort`.
+ */
+export function telemetryEnv(
+  telemetry: Telemetry,
+  otlpEndpoint: string | undefined,
+  metricsPort: number,
+): Record<string, string> {
+  if (telemetry === 'off') return { METRICS_PORT: '0' };
+  const env: Record<string, string> = { METRICS_PORT: String(metricsPort) };
+  if (!tracesOf(telemetry)) return env;
+  if (!otlpEndpoint) throw new Error(`telemetry ${telemetry} needs an OTLP endpoint`);
+  if (telemetry === 'instrumentation-grpc') return { ...env, BENCH_OTEL_GRPC_ENDPOINT: otlpEndpoint };
+  return {
+    ...env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_METRICS_EXPORTER: 'prometheus',
+  };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for `/metrics`: two servers' defaults could collide). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
 export interface StartOptions {
   /** CPU to pin the server to with taskset; unpinned when absent or when taskset is missing. */
   cpu?: number;
@@ -93,6 +192,11 @@ export interface StartOptions {
   greeterCpu?: number;
   /** How long to wait for readiness, in ms (default 15000). */
   readyTimeoutMs?: number;
+  /**
+   * Where a traced variant exports its spans (an OTLP/HTTP base URL, e.g. test-kit's
+   * OtlpReceiver). Without it, startServer starts an OtlpSink for it (RunningServer.sink).
+   */
+  otlpEndpoint?: string;
 }
 
 export interface RunningServer {
@@ -105,6 +209,10 @@ export interface RunningServer {
   pinnedCpu: number | null;
   /** The Greeter that startServer started for ours-stream, stopped with it. */
   companion?: RunningServer;
+  /** The sink startServer started for a traced variant's spans (its companion's too), closed with it. */
+  sink?: OtlpSink;
+  /** Ours with metrics on: the port of its `GET /metrics` (on 127.0.0.1). */
+  metricsPort?: number;
   /** Bytes it has written to stdout so far (read and discarded): ours log one line per call. */
   logBytes(): number;
   /** SIGTERM, SIGKILL after 5 s; resolves once the process (and any companion) has exited. */
@@ -119,26 +227,42 @@ export const BASE_ENV = { HOST: '127.0.0.1', PORT: '0' } as const;
  * answered (see ContenderName). Its stdout is read and discarded for as long as it runs, so a
  * server logging every call (ours at LOG_LEVEL=info) pays for writing its logs into a pipe, as
  * under a container runtime or a log collector, and the reading costs this process, not it.
- * For ours-stream without GREETER_ADDR in `env`, an ours-greeter is started first (pinned to
- * `greeterCpu`, default `cpu`) and stopped with it. Rejects, leaving nothing running, when the
- * server exits or is not ready within `readyTimeoutMs`.
+ * For ours-stream without GREETER_ADDR in `env`, an ours-greeter (of the same telemetry) is
+ * started first (pinned to `greeterCpu`, default `cpu`) and stopped with it. A traced variant
+ * without `otlpEndpoint` gets an OtlpSink in this process, shared with its Greeter. Rejects,
+ * leaving nothing running, when the server exits or is not ready within `readyTimeoutMs`.
  */
 export async function startServer(name: ContenderName, options: StartOptions = {}): Promise<RunningServer> {
   const contender = CONTENDERS[name];
   const { cpu, readyTimeoutMs = 15_000 } = options;
-  const env: Record<string, string> = { ...BASE_ENV, ...contender.env, ...options.env };
+  const traced = tracesOf(contender.telemetry);
+  const sink = traced && options.otlpEndpoint === undefined ? await OtlpSink.start() : undefined;
+  const otlpEndpoint = options.otlpEndpoint ?? sink?.endpoint;
+  const env: Record<string, string> = {
+    ...BASE_ENV,
+    ...contender.env,
+    ...(contender.telemetry && telemetryEnv(contender.telemetry, otlpEndpoint, await freePort())),
+    ...options.env,
+  };
+  const nodeArgs = contender.telemetry === 'instrumentation-grpc' ? ['--require', otelGrpcPreload()] : [];
   let companion: RunningServer | undefined;
-  if (contender.needsGreeter && env.GREETER_ADDR === undefined) {
-    companion = await startServer('ours-greeter', { cpu: options.greeterCpu ?? cpu, readyTimeoutMs });
-    env.GREETER_ADDR = companion.target;
-  }
   let spawned: SpawnedProcess | undefined;
   try {
-    spawned = spawnNode(contender.entry(), env, cpu);
+    if (contender.needsGreeter && env.GREETER_ADDR === undefined) {
+      companion = await startServer(contender.greeter ?? 'ours-greeter', {
+        cpu: options.greeterCpu ?? cpu,
+        readyTimeoutMs,
+        ...(otlpEndpoint && { otlpEndpoint }),
+      });
+      env.GREETER_ADDR = companion.target;
+    }
+    spawned = spawnNode(contender.entry(), env, cpu, nodeArgs);
     const port = await withTimeout(spawned.port, readyTimeoutMs, `${name} announced no port`);
     const target = `127.0.0.1:${port}`;
     await waitUntilReady(contender.probe, target, { timeoutMs: readyTimeoutMs, gaveUp: spawned.hasExited });
     const running = spawned;
+    const started = companion;
+    const metricsPort = Number(env.METRICS_PORT ?? 0);
     return {
       name,
       pid: running.child.pid as number,
@@ -146,15 +270,19 @@ export async function startServer(name: ContenderName, options: StartOptions = {
       target,
       pinnedCpu: running.pinnedCpu,
       logBytes: running.stdoutBytes,
-      ...(companion ? { companion } : {}),
+      ...(started ? { companion: started } : {}),
+      ...(sink ? { sink } : {}),
+      ...(metricsPort > 0 ? { metricsPort } : {}),
       stop: async () => {
         await stopProcess(running);
-        await companion?.stop();
+        await started?.stop();
+        await sink?.close();
       },
     };
   } catch (err: unknown) {
     if (spawned) await stopProcess(spawned, 0);
     await companion?.stop();
+    await sink?.close();
     const stderr = spawned?.stderr().trim();
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`cannot start ${name}: ${reason}${stderr ? `; stderr: ${stderr}` : ''}`, { cause: err });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { GreeterClient } from '@repo/proto';
 import { waitFor } from '@repo/test-kit';
-import { CONTENDER_NAMES, startServer } from '../src/servers';
+import { CONTENDER_NAMES, CONTENDERS, startServer, telemetryEnv } from '../src/servers';
 import { findExecutable } from '../src/servers-cpu';
 import { portOfReadyLine } from '../src/servers-spawn';
 import { measureStartup, median } from '../src/startup';
@@ -36,7 +36,10 @@ describe('startServer', () => {
         } else {
           expect(server.pinnedCpu).toBeNull();
         }
-        expect(Boolean(server.companion)).toBe(name === 'ours-stream');
+        expect(Boolean(server.companion)).toBe(CONTENDERS[name].needsGreeter);
+        const traced = name.endsWith('-traced') || name.endsWith('-otel-grpc');
+        expect(Boolean(server.sink)).toBe(traced);
+        expect(server.metricsPort === undefined).toBe(!CONTENDERS[name].telemetry || name.endsWith('-off'));
       } finally {
         await server.stop();
       }
@@ -69,10 +72,66 @@ describe('startServer', () => {
     }
   });
 
+  it.each(['ours-greeter-traced', 'ours-greeter-otel-grpc'] as const)(
+    '%s exports a span per call to the sink it starts, and serves /metrics',
+    async (name) => {
+      // Spans leave within 50 ms of ending instead of 5 s.
+      const server = await startServer(name, { env: { OTEL_BSP_SCHEDULE_DELAY: '50' } });
+      const client = new GreeterClient(server.target, credentials.createInsecure());
+      try {
+        const before = server.sink?.spans.greeter ?? 0;
+        for (let i = 0; i < 5; i++) {
+          await new Promise<void>((resolve, reject) =>
+            client.sayHello({ name: `n${i}` }, (err) => (err ? reject(err) : resolve())),
+          );
+        }
+        await waitFor('the spans of 5 calls', () => (server.sink?.spans.greeter ?? 0) - before >= 5, 5_000);
+        expect(server.sink?.unreadable).toBe(0);
+        // The preload registers no meter provider: the service's own still gets the A66 metrics.
+        const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+        expect(metrics).toMatch(
+          /^grpc_server_call_started_total\{[^}]*grpc_method="helloworld.Greeter\/SayHello"[^}]*\} [1-9]/m,
+        );
+      } finally {
+        client.close();
+        await server.stop();
+      }
+    },
+  );
+
   it('rejects with the reason and leaves nothing running when the server cannot start', async () => {
     await expect(startServer('ours-greeter', { env: { PORT: 'not-a-port' } })).rejects.toThrow(
       /cannot start ours-greeter: .*exited before it was ready.*PORT/s,
     );
+  });
+});
+
+describe('telemetryEnv', () => {
+  const sink = 'http://127.0.0.1:4318';
+
+  it('turns metrics off with METRICS_PORT=0, and on with a port', () => {
+    expect(telemetryEnv('off', sink, 9999)).toEqual({ METRICS_PORT: '0' });
+    expect(telemetryEnv('metrics', sink, 9999)).toEqual({ METRICS_PORT: '9999' });
+  });
+
+  it('traces by the kits through the standard variables, without pushing metrics', () => {
+    expect(telemetryEnv('kit-tracing', sink, 9999)).toEqual({
+      METRICS_PORT: '9999',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_METRICS_EXPORTER: 'prometheus',
+    });
+  });
+
+  it("gives instrumentation-grpc's preload the endpoint and leaves the kits' tracing off", () => {
+    expect(telemetryEnv('instrumentation-grpc', sink, 9999)).toEqual({
+      METRICS_PORT: '9999',
+      BENCH_OTEL_GRPC_ENDPOINT: sink,
+    });
+  });
+
+  it('needs an endpoint to trace', () => {
+    expect(() => telemetryEnv('kit-tracing', undefined, 9999)).toThrow(/OTLP endpoint/);
   });
 });
 

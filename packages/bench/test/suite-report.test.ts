@@ -1,7 +1,7 @@
 import type { ContenderName } from '../src/servers';
 import { renderChart } from '../src/suite/chart';
-import { BEGIN, END, goalsOf, spliceReport } from '../src/suite/report';
-import type { SuiteResult } from '../src/suite/run-suite';
+import { BEGIN, END, goalsOf, renderReport, spliceReport, telemetryRows } from '../src/suite/report';
+import { roundOrder, type ScenarioResult, type SuiteResult } from '../src/suite/run-suite';
 import type { Sample, Scenario } from '../src/suite/scenarios';
 
 const sample = (rate: number, extra: Partial<Sample> = {}): Sample => ({
@@ -12,13 +12,14 @@ const sample = (rate: number, extra: Partial<Sample> = {}): Sample => ({
   ...extra,
 });
 
-function scenario(id: string, servers: ContenderName[]): Scenario {
+function scenario(id: string, servers: ContenderName[], extra: Partial<Scenario> = {}): Scenario {
   return {
     id,
     title: id,
     unit: 'calls/s',
     latency: true,
     servers,
+    ...extra,
     measure: () => Promise.reject(new Error('not run')),
   };
 }
@@ -50,6 +51,32 @@ const suite: SuiteResult = {
       scenario: scenario('all-stream-latency', ['ours-stream', 'tutorial']),
       samples: { 'ours-stream': [sample(500, { p50: 700 })], tutorial: [sample(5000, { p50: 150 })] },
     },
+    {
+      scenario: scenario(
+        'telemetry-unary',
+        ['ours-greeter-off', 'ours-greeter', 'ours-greeter-traced', 'ours-greeter-otel-grpc'],
+        { telemetry: true, latency: false },
+      ),
+      samples: {
+        'ours-greeter-off': [sample(10_000, { serverCpuUs: 80 }), sample(9_000, { serverCpuUs: 90 })],
+        'ours-greeter': [sample(9_000, { serverCpuUs: 90 }), sample(9_000, { serverCpuUs: 90 })],
+        'ours-greeter-traced': [sample(6_000, { serverCpuUs: 130, spansPerUnit: 1 })],
+        'ours-greeter-otel-grpc': [sample(5_000, { serverCpuUs: 150, spansPerUnit: 0.99 })],
+      },
+    },
+    {
+      scenario: scenario('telemetry-all-stream', ['ours-stream-off', 'ours-stream-traced'], {
+        telemetry: true,
+        unit: 'messages/s',
+      }),
+      samples: {
+        'ours-stream-off': [
+          sample(2_000, { serverCpuUs: 200, companionCpuUs: 100, p50: 10_000 }),
+          sample(2_200, { serverCpuUs: 180, companionCpuUs: 110, p50: 9_000 }),
+        ],
+        'ours-stream-traced': [sample(1_000, { serverCpuUs: 400, companionCpuUs: 150, spansPerUnit: 2 })],
+      },
+    },
   ],
   startup: [{ name: 'ours-greeter', samplesMs: [300, 310, 320], medianMs: 310, pinnedCpu: 0 }],
   pinned: { server: 0, load: 1 },
@@ -78,6 +105,87 @@ describe('goalsOf', () => {
 
   it('reports n/a for what was not measured', () => {
     expect(goals[3]?.measured).toContain('GetStream n/a');
+  });
+});
+
+describe('telemetryRows', () => {
+  const find = (id: string) => suite.results.find((result) => result.scenario.id === id) as ScenarioResult;
+
+  it('gives each variant its cost per call: CPU µs over telemetry off, as a difference and a ratio', () => {
+    const rows = telemetryRows(find('telemetry-unary'));
+    expect(rows.map((row) => [row.name, row.cpuUs, row.costUs, row.cpuRatio, row.rateRatio])).toEqual([
+      ['ours-greeter-off', 85, 0, 1, 1],
+      ['ours-greeter', 90, 5, 90 / 85, 9_000 / 9_500],
+      ['ours-greeter-traced', 130, 45, 130 / 85, 6_000 / 9_500],
+      ['ours-greeter-otel-grpc', 150, 65, 150 / 85, 5_000 / 9_500],
+    ]);
+    expect(rows[2]?.spansPerUnit).toBe(1);
+    expect(rows[0]?.spansPerUnit).toBeUndefined();
+  });
+
+  it("counts the Greeter's CPU in the hop's, run by run", () => {
+    const [off, traced] = telemetryRows(find('telemetry-all-stream'));
+    // Runs of 300 and 290 µs: median 295, of which the Greeter's 105.
+    expect(off).toMatchObject({ cpuUs: 295, companionCpuUs: 105, p50: 9_500 });
+    expect(traced).toMatchObject({ cpuUs: 550, companionCpuUs: 150, costUs: 255, spansPerUnit: 2 });
+  });
+
+  it('is reported as goal 8 and in its own tables, not in the comparison with the baselines', () => {
+    expect(goalsOf(suite)[7]).toEqual({
+      goal: expect.stringMatching(/^8\. telemetry/),
+      measured:
+        'metrics on (the default) +5.00 µs (1.06 ×); tracing every call, by the kits +45.0 µs (1.53 ×); by instrumentation-grpc +65.0 µs (1.76 ×)',
+      met: undefined,
+    });
+    const machine = {
+      cpu: 'cpu',
+      cores: 2,
+      memoryGiB: 1,
+      kernel: 'k',
+      node: 'v24',
+      grpcJs: '1',
+      h2load: null,
+      date: '2026-01-01',
+    };
+    const report = renderReport(suite, machine, 'pnpm bench', 'chart.svg');
+    expect(report).toContain(
+      '| (c) metrics + tracing by the kits, every call | 6,000 | 0.63 × | 130 | 1.53 × | +45.0 | 1.00 | 60.0 |',
+    );
+    expect(report).toContain(
+      '| (b) as shipped: metrics on, tracing off | 9,000 | 0.95 × | 90.0 | 1.06 × | +5.00 |  | 60.0 |',
+    );
+    expect(report).toContain(
+      '| (c) metrics + tracing by the kits, every call | 1,000 | 0.48 × | n/a | 400 | 150 | 550 |',
+    );
+    expect(report).not.toContain('ours (greeter), kit tracing');
+    expect(report).toContain(
+      'Medians of 2 runs each, in the order (a) (b) (c) (d), the next round in reverse.',
+    );
+  });
+});
+
+describe('roundOrder', () => {
+  it('alternates the servers round by round, back and forth within a round when measured twice', () => {
+    const once = scenario('s', ['ours-greeter', 'tutorial', 'ceiling']);
+    expect(roundOrder(once, 0)).toEqual(['ours-greeter', 'tutorial', 'ceiling']);
+    expect(roundOrder(once, 1)).toEqual(['ceiling', 'tutorial', 'ours-greeter']);
+    const twice = {
+      ...once,
+      servers: ['ours-greeter-off', 'ours-greeter'] as ContenderName[],
+      samplesPerRound: 2,
+    };
+    expect(roundOrder(twice, 0)).toEqual([
+      'ours-greeter-off',
+      'ours-greeter',
+      'ours-greeter',
+      'ours-greeter-off',
+    ]);
+    expect(roundOrder(twice, 1)).toEqual([
+      'ours-greeter',
+      'ours-greeter-off',
+      'ours-greeter-off',
+      'ours-greeter',
+    ]);
   });
 });
 

@@ -17,6 +17,7 @@ interface MeasuredWindow {
   seconds: number;
   loadCpuMs: number;
   server: ProcessWindow | undefined;
+  others: ProcessWindow[] | undefined;
   /** Calls still running when the drain timed out, then cancelled. */
   unfinished: number;
 }
@@ -34,7 +35,7 @@ interface MeasuredWindow {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const settings = resolveLoadOptions(options);
-  if (settings.serverPid !== undefined) readProcessStats(settings.serverPid);
+  for (const pid of [settings.serverPid ?? [], settings.otherPids].flat()) readProcessStats(pid);
   const clients = createClients(settings.kind, settings.target, settings.connections);
   try {
     await Promise.all(clients.map((client) => whenConnected(client, settings.connectTimeoutMs)));
@@ -81,7 +82,14 @@ function measure(
     let phaseStartedAt = performance.now();
     let endedBefore = 0;
     let failedBefore = 0;
-    let opened: { at: number; cpu: NodeJS.CpuUsage; server: (() => ProcessWindow) | undefined } | undefined;
+    let opened:
+      | {
+          at: number;
+          cpu: NodeJS.CpuUsage;
+          server: (() => ProcessWindow) | undefined;
+          others: (() => ProcessWindow)[];
+        }
+      | undefined;
     let closed: MeasuredWindow | undefined;
     const timers: NodeJS.Timeout[] = [];
 
@@ -90,7 +98,8 @@ function measure(
       endedBefore = tally.ended;
       failedBefore = tally.endedFailed;
       const server = settings.serverPid === undefined ? undefined : startProcessWindow(settings.serverPid);
-      opened = { at: phaseStartedAt, cpu: process.cpuUsage(), server };
+      const others = settings.otherPids.map((pid) => startProcessWindow(pid));
+      opened = { at: phaseStartedAt, cpu: process.cpuUsage(), server, others };
       tally.openWindow();
       if (settings.durationMs !== undefined) timers.push(setTimeout(close, settings.durationMs));
     };
@@ -101,6 +110,7 @@ function measure(
         seconds: (performance.now() - opened.at) / 1000,
         loadCpuMs: (cpu.user + cpu.system) / 1000,
         server: serverWindowOf(opened.server),
+        others: othersOf(opened.others),
         unfinished: 0,
       };
       for (const timer of timers) clearTimeout(timer);
@@ -141,6 +151,13 @@ function measure(
   });
 }
 
+/** What the other processes used; undefined when any has gone. */
+function othersOf(ends: (() => ProcessWindow)[]): ProcessWindow[] | undefined {
+  if (ends.length === 0) return undefined;
+  const windows = ends.map(serverWindowOf);
+  return windows.every((w): w is ProcessWindow => w !== undefined) ? windows : undefined;
+}
+
 /** The server's share of the window; undefined when the process has gone (its calls then failed). */
 function serverWindowOf(end: (() => ProcessWindow) | undefined): ProcessWindow | undefined {
   try {
@@ -172,6 +189,7 @@ function resultOf(settings: LoadSettings, tally: Tally, window: MeasuredWindow):
     unfinished: window.unfinished,
     loadCpu: { cpuMs: window.loadCpuMs, cores: seconds > 0 ? window.loadCpuMs / 1000 / seconds : 0 },
     ...(window.server && { server: window.server }),
+    ...(window.others && { others: window.others }),
   };
 }
 

@@ -18,6 +18,7 @@ export interface LoadSettings {
   connectTimeoutMs: number;
   drainTimeoutMs: number;
   serverPid: number | undefined;
+  otherPids: number[];
 }
 
 export const LOAD_DEFAULTS = {
@@ -67,5 +68,6 @@ export function resolveLoadOptions(options: LoadOptions): LoadSettings {
     connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs, 0) ?? d.connectTimeoutMs,
     drainTimeoutMs: integer('drainTimeoutMs', options.drainTimeoutMs, 0) ?? d.drainTimeoutMs,
     serverPid: integer('serverPid', options.serverPid, 1),
+    otherPids: (options.otherPids ?? []).map((pid) => integer('otherPids', pid, 1) as number),
   };
 }

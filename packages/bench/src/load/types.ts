@@ -48,6 +48,8 @@ export interface LoadOptions {
   drainTimeoutMs?: number;
   /** A process to measure over the window: the server's CPU time and memory (Linux /proc). */
   serverPid?: number;
+  /** More processes measured over the same window (a server's backend, e.g. the Greeter ours-stream calls). */
+  otherPids?: number[];
   /** Ends the measured window early; the result covers what was measured until then. */
   signal?: AbortSignal;
   /** Called about once a second while the run lasts. */
@@ -107,4 +109,6 @@ export interface LoadResult {
   loadCpu: { cpuMs: number; cores: number };
   /** What `serverPid` used within the window, when given. */
   server?: ProcessWindow;
+  /** What each of `otherPids` used within the window, in the same order, when given. */
+  others?: ProcessWindow[];
 }

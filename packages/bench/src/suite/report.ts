@@ -1,7 +1,7 @@
 import type { ContenderName } from '../servers';
 import { type ChartPanel, formatValue } from './chart';
 import type { Machine } from './machine';
-import { errorsOf, medianOf, type ScenarioResult, type SuiteResult } from './run-suite';
+import { errorsOf, medianOf, roundOrder, type ScenarioResult, type SuiteResult } from './run-suite';
 import type { Sample } from './scenarios';
 
 export const BEGIN = '<!-- bench:begin (written by `pnpm bench`: edit outside these markers) -->';
@@ -12,8 +12,154 @@ const LABELS: Record<ContenderName, string> = {
   'ours-stream': 'ours (stream)',
   tutorial: 'tutorial grpc-js',
   ceiling: 'bare node:http2',
+  'ours-greeter-off': 'ours (greeter), telemetry off',
+  'ours-greeter-traced': 'ours (greeter), kit tracing',
+  'ours-greeter-otel-grpc': 'ours (greeter), instrumentation-grpc',
+  'ours-stream-off': 'ours (stream), telemetry off',
+  'ours-stream-traced': 'ours (stream), kit tracing',
+  'ours-stream-otel-grpc': 'ours (stream), instrumentation-grpc',
 };
 const OURS = new Set<ContenderName>(['ours-greeter', 'ours-stream']);
+
+/** Our telemetry variants, as the telemetry tables name them. */
+const TELEMETRY_LABELS: Partial<Record<ContenderName, string>> = {
+  'ours-greeter-off': '(a) telemetry off (`METRICS_PORT=0`)',
+  'ours-stream-off': '(a) telemetry off (`METRICS_PORT=0`)',
+  'ours-greeter': '(b) as shipped: metrics on, tracing off',
+  'ours-stream': '(b) as shipped: metrics on, tracing off',
+  'ours-greeter-traced': '(c) metrics + tracing by the kits, every call',
+  'ours-stream-traced': '(c) metrics + tracing by the kits, every call',
+  'ours-greeter-otel-grpc': '(d) metrics + tracing by instrumentation-grpc, every call',
+  'ours-stream-otel-grpc': '(d) metrics + tracing by instrumentation-grpc, every call',
+};
+const TELEMETRY_SHORT: Partial<Record<ContenderName, string>> = {
+  'ours-greeter-off': '(a) telemetry off',
+  'ours-greeter': '(b) metrics (default)',
+  'ours-greeter-traced': '(c) + kit tracing',
+  'ours-greeter-otel-grpc': '(d) + instr.-grpc tracing',
+};
+
+/** One variant of a telemetry comparison, against the first (telemetry off). */
+export interface TelemetryRow {
+  name: ContenderName;
+  label: string;
+  /** calls/s or messages/s (median), and its ratio to the first variant's. */
+  rate: number;
+  rateRatio: number;
+  p50: number | undefined;
+  /** Server CPU µs per unit, its companion's included (ours-stream's Greeter): median of the per-run sums. */
+  cpuUs: number;
+  /** The companion's share of cpuUs (median), when it has one. */
+  companionCpuUs: number | undefined;
+  /** cpuUs over the first variant's. */
+  cpuRatio: number;
+  /** The cost per unit: cpuUs minus the first variant's. */
+  costUs: number;
+  spansPerUnit: number | undefined;
+  peakRssMb: number;
+}
+
+const totalCpu = (s: Sample) => s.serverCpuUs + (s.companionCpuUs ?? 0);
+const companionCpu = (s: Sample) => s.companionCpuUs;
+const spans = (s: Sample) => s.spansPerUnit;
+const definedMedian = (
+  result: ScenarioResult,
+  name: ContenderName,
+  measure: (s: Sample) => number | undefined,
+) => {
+  const value = medianOf(result, name, measure);
+  return Number.isNaN(value) ? undefined : value;
+};
+
+/**
+ * The rows of a telemetry comparison: each variant's median rate and CPU per unit, and its cost
+ * per unit (CPU µs over that of the first variant, telemetry off) as a difference and a ratio.
+ */
+export function telemetryRows(result: ScenarioResult): TelemetryRow[] {
+  const base = result.scenario.servers[0] as ContenderName;
+  const baseRate = medianOf(result, base, rate);
+  const baseCpu = medianOf(result, base, totalCpu);
+  return result.scenario.servers.map((name) => {
+    const cpuUs = medianOf(result, name, totalCpu);
+    const value = medianOf(result, name, rate);
+    return {
+      name,
+      label: TELEMETRY_LABELS[name] ?? LABELS[name],
+      rate: value,
+      rateRatio: value / baseRate,
+      p50: result.scenario.latency ? definedMedian(result, name, p50) : undefined,
+      cpuUs,
+      companionCpuUs: definedMedian(result, name, companionCpu),
+      cpuRatio: cpuUs / baseCpu,
+      costUs: cpuUs - baseCpu,
+      spansPerUnit: definedMedian(result, name, spans),
+      peakRssMb: medianOf(result, name, rss),
+    };
+  });
+}
+
+const per = (unit: string) => (unit === 'calls/s' ? 'call' : 'message');
+const signed = (value: number) =>
+  Number.isFinite(value) ? `${value >= 0 ? '+' : '−'}${formatValue(Math.abs(value))}` : 'n/a';
+
+function telemetryTable(result: ScenarioResult): string[] {
+  const rows = telemetryRows(result);
+  const unit = per(result.scenario.unit);
+  const hasCompanion = rows.some((row) => row.companionCpuUs !== undefined);
+  const head = [
+    'ours',
+    result.scenario.unit,
+    '÷ (a)',
+    ...(result.scenario.latency ? ['p50 µs'] : []),
+    ...(hasCompanion
+      ? [`stream CPU µs per ${unit}`, `greeter CPU µs per ${unit}`, `both, µs per ${unit}`]
+      : [`server CPU µs per ${unit}`]),
+    '÷ (a)',
+    `cost per ${unit}, µs`,
+    `spans exported per ${unit}`,
+    'peak RSS MB',
+    `CPU µs per ${unit}, each run`,
+  ];
+  const cpuCells = (row: TelemetryRow) =>
+    hasCompanion
+      ? [
+          formatValue(medianOf(result, row.name, cpu)),
+          row.companionCpuUs === undefined ? 'n/a' : formatValue(row.companionCpuUs),
+          formatValue(row.cpuUs),
+        ]
+      : [formatValue(row.cpuUs)];
+  const lines = rows.map((row, index) => [
+    row.label,
+    formatValue(row.rate),
+    index === 0 ? '' : x(row.rateRatio),
+    ...(result.scenario.latency ? [row.p50 === undefined ? 'n/a' : formatValue(row.p50)] : []),
+    ...cpuCells(row),
+    index === 0 ? '' : x(row.cpuRatio),
+    index === 0 ? '' : signed(row.costUs),
+    row.spansPerUnit === undefined ? '' : row.spansPerUnit.toFixed(2),
+    formatValue(row.peakRssMb),
+    (result.samples[row.name] ?? []).map((sample) => formatValue(totalCpu(sample))).join(', '),
+  ]);
+  const errors = Object.entries(errorsOf(result));
+  return [
+    `### ${result.scenario.title}`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...lines.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    `Medians of ${runsOf([result])} runs each, in the order ${roundOrder(result.scenario, 0)
+      .map((name) => (TELEMETRY_LABELS[name] ?? name).slice(0, 3))
+      .join(' ')}, the next round in reverse. Cost per ${unit}: CPU µs per ${unit} minus that of (a).${
+      hasCompanion ? ' The stream service and its Greeter share one CPU.' : ''
+    } ${
+      errors.length > 0
+        ? `**Errors:** ${errors.map(([code, count]) => `${code} × ${count}`).join(', ')}`
+        : 'Every response checked: no errors.'
+    }`,
+    '',
+  ];
+}
 
 interface Goal {
   goal: string;
@@ -60,6 +206,12 @@ export function goalsOf(suite: SuiteResult): Goal[] {
   const hop =
     all && latency ? medianOf(all, 'ours-stream', p50) - medianOf(latency, 'ours-greeter', p50) : Number.NaN;
   const startup = suite.startup.map((s) => `${LABELS[s.name]} ${s.medianMs.toFixed(0)} ms`).join(', ');
+  const telemetry = find(suite, 'telemetry-unary');
+  const costs = telemetry ? telemetryRows(telemetry) : [];
+  const costOf = (name: ContenderName, what: string) => {
+    const row = costs.find((r) => r.name === name);
+    return row ? `${what} ${signed(row.costUs)} µs (${x(row.cpuRatio)})` : `${what} n/a`;
+  };
   return [
     { goal: '1. unary throughput (4 × 50) ≥ 1.0 × tutorial', measured: x(t), met: t >= 1 },
     {
@@ -82,6 +234,17 @@ export function goalsOf(suite: SuiteResult): Goal[] {
     },
     { goal: '6. greeter peak RSS under 4 × 50 ≤ 1.1 × tutorial', measured: x(m), met: m <= 1.1 },
     { goal: '7. start-up, process start to SERVING (median)', measured: startup, met: undefined },
+    {
+      goal: '8. telemetry: server CPU per unary call over telemetry off (4 × 50)',
+      measured: telemetry
+        ? [
+            costOf('ours-greeter', 'metrics on (the default)'),
+            costOf('ours-greeter-traced', 'tracing every call, by the kits'),
+            costOf('ours-greeter-otel-grpc', 'by instrumentation-grpc'),
+          ].join('; ')
+        : 'n/a',
+      met: undefined,
+    },
   ];
 }
 
@@ -139,7 +302,7 @@ export function renderReport(
   const lines = [
     BEGIN,
     '',
-    `Measured on ${machine.date} by \`${command}\` in ${Math.round(suite.seconds)} s: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, @grpc/grpc-js ${machine.grpcJs}, ${machine.h2load ?? 'no h2load'}; ${pinning}. Medians of ${Math.max(...suite.results.flatMap((r) => Object.values(r.samples).map((s) => s?.length ?? 0)))} runs per server, the servers alternating.`,
+    `Measured on ${machine.date} by \`${command}\` in ${Math.round(suite.seconds)} s: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, @grpc/grpc-js ${machine.grpcJs}, ${machine.h2load ?? 'no h2load'}; ${pinning}. Medians of ${runsOf(suite.results.filter((r) => !r.scenario.telemetry))} runs per server, the servers alternating.`,
     '',
     `![Benchmark chart](${chartPath})`,
     '',
@@ -149,7 +312,8 @@ export function renderReport(
     '| --- | --- | --- |',
     ...goals.map((goal) => `| ${goal.goal} | ${goal.measured} | ${mark(goal.met)} |`),
     '',
-    ...suite.results.flatMap(scenarioTable),
+    ...suite.results.filter((result) => !result.scenario.telemetry).flatMap(scenarioTable),
+    ...suite.results.filter((result) => result.scenario.telemetry).flatMap(telemetryTable),
     '### Start-up: process start to SERVING (ours: health Check; baselines: first SayHello)',
     '',
     '| server | median ms | runs (ms) |',
@@ -196,6 +360,7 @@ export function chartPanels(suite: SuiteResult): ChartPanel[] {
     ...panel('put-stream', 'PutStream (client streaming)', 'msg/s', rate),
     ...panel('all-stream-throughput', 'AllStream 4 × 10 (ours: a Greeter call per message)', 'msg/s', rate),
     ...panel('unary-throughput', 'Peak RSS under unary 4 × 50', 'MB', rss, true),
+    ...telemetryPanel(find(suite, 'telemetry-unary')),
     {
       title: 'Start-up to SERVING (median)',
       unit: 'ms',
@@ -207,6 +372,28 @@ export function chartPanels(suite: SuiteResult): ChartPanel[] {
       })),
     },
   ];
+}
+
+/** Server CPU per unary call of each telemetry variant. */
+function telemetryPanel(result: ScenarioResult | undefined): ChartPanel[] {
+  if (!result) return [];
+  return [
+    {
+      title: 'Server CPU per unary call, by telemetry (4 × 50)',
+      unit: 'µs',
+      lowerIsBetter: true,
+      bars: telemetryRows(result).map((row) => ({
+        label: TELEMETRY_SHORT[row.name] ?? row.label,
+        value: row.cpuUs,
+        highlight: row.name === 'ours-greeter',
+      })),
+    },
+  ];
+}
+
+/** The most runs any server had in `results`. */
+function runsOf(results: ScenarioResult[]): number {
+  return Math.max(...results.flatMap((r) => Object.values(r.samples).map((s) => s?.length ?? 0)));
 }
 
 /** `document` with its generated part replaced by `generated` (or appended, the first time). */

@@ -38,8 +38,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   let pinned = true;
   for (let round = 0; round < options.repeats; round++) {
     for (const result of results) {
-      const order = round % 2 === 0 ? result.scenario.servers : [...result.scenario.servers].reverse();
-      for (const name of order) {
+      for (const name of roundOrder(result.scenario, round)) {
         const server = await startServer(name, { cpu: SERVER_CPU });
         if (server.pinnedCpu === null) pinned = false;
         let sample: Sample;
@@ -67,13 +66,31 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   };
 }
 
+/**
+ * The servers of one round: A B C in even rounds, C B A in odd ones; a scenario measured
+ * `samplesPerRound` times a round goes back and forth (A B C C B A, then C B A A B C).
+ */
+export function roundOrder(scenario: Scenario, round: number): ContenderName[] {
+  const forward = scenario.servers;
+  const backward = [...forward].reverse();
+  const order: ContenderName[] = [];
+  for (let pass = 0; pass < (scenario.samplesPerRound ?? 1); pass++) {
+    order.push(...((round + pass) % 2 === 0 ? forward : backward));
+  }
+  return order;
+}
+
 function progressLine(round: number, scenario: Scenario, name: ContenderName, sample: Sample): string {
   const errors = Object.entries(sample.errors)
     .map(([code, count]) => `${code}×${count}`)
     .join(' ');
   const latency =
     sample.p50 === undefined ? '' : ` p50 ${sample.p50.toFixed(0)} µs p99 ${sample.p99?.toFixed(0)} µs`;
-  return `round ${round + 1} ${scenario.id} ${name}: ${Math.round(sample.rate)} ${scenario.unit}${latency}${errors ? ` errors: ${errors}` : ''}`;
+  const cpu = Number.isFinite(sample.serverCpuUs)
+    ? ` cpu ${sample.serverCpuUs.toFixed(1)}${sample.companionCpuUs === undefined ? '' : ` + ${sample.companionCpuUs.toFixed(1)}`} µs`
+    : '';
+  const spans = sample.spansPerUnit === undefined ? '' : ` spans ${sample.spansPerUnit.toFixed(2)}`;
+  return `round ${round + 1} ${scenario.id} ${name}: ${Math.round(sample.rate)} ${scenario.unit}${latency}${cpu}${spans}${errors ? ` errors: ${errors}` : ''}`;
 }
 
 /** The median of one measure over a server's samples in a scenario. */

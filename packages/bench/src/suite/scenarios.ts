@@ -1,6 +1,7 @@
 import { runH2load } from '../h2load';
 import { runLoad, startProcessWindow } from '../load';
 import type { LoadOptions, LoadResult } from '../load/types';
+import { callsStarted } from '../metrics-scrape';
 import type { ContenderName, RunningServer } from '../servers';
 
 /** The CPU the load generators run on; the servers run on SERVER_CPU (see main.ts). */
@@ -26,6 +27,13 @@ export interface Sample {
   serverPeakRssMb: number;
   /** Calls that failed or came back wrong, by status name; a run with any is reported. */
   errors: Record<string, number>;
+  /** CPU time per call or message of the server's companion (the Greeter ours-stream calls), µs. */
+  companionCpuUs?: number;
+  /**
+   * Spans the server and its companion exported per SayHello call they served (per call in the
+   * unary scenario, per message in AllStream's), where they trace (see spanCounter).
+   */
+  spansPerUnit?: number;
 }
 
 export interface Scenario {
@@ -37,10 +45,34 @@ export interface Scenario {
   latency: boolean;
   /** Ours first, then the baselines, in the order they alternate. */
   servers: ContenderName[];
+  /** A comparison of our telemetry variants, the first one telemetry off: reported on its own (see telemetryRows). */
+  telemetry?: boolean;
+  /** Measurements of each server per round (default 1), going back and forth (see roundOrder). */
+  samplesPerRound?: number;
   measure(server: RunningServer, timing: Timing): Promise<Sample>;
 }
 
 const MB = 1024 * 1024;
+const SAY_HELLO = 'helloworld.Greeter/SayHello';
+
+/**
+ * Spans exported per call by a traced server (and its Greeter): the spans its sink received over
+ * an interval, over the SayHello calls its Greeter (or itself) served in it, read from `/metrics`.
+ * Spans still in a BatchSpanProcessor's buffer (fewer than 512 per process) arrive later: those
+ * of the calls before the interval are counted in it, those of its last calls after it.
+ */
+async function spanCounter(server: RunningServer): Promise<(() => Promise<number | undefined>) | undefined> {
+  const { sink } = server;
+  const greeter = server.companion ?? server;
+  if (!sink || greeter.metricsPort === undefined) return undefined;
+  const callsBefore = (await callsStarted(greeter.metricsPort, SAY_HELLO)) ?? 0;
+  const spansBefore = sink.totalSpans();
+  return async () => {
+    const spans = sink.totalSpans() - spansBefore;
+    const calls = ((await callsStarted(greeter.metricsPort, SAY_HELLO)) ?? 0) - callsBefore;
+    return calls > 0 ? spans / calls : undefined;
+  };
+}
 
 /** A run of our load tool against `server`, as a Sample. */
 async function load(
@@ -79,6 +111,7 @@ function sampleOf(result: LoadResult): Sample {
  */
 async function unaryThroughput(server: RunningServer, timing: Timing, useH2load: boolean): Promise<Sample> {
   if (!useH2load) return load(server, timing, { kind: 'unary', connections: 4, streams: 50 });
+  const spans = await spanCounter(server);
   const window = startProcessWindow(server.pid);
   const h2 = await runH2load({
     target: server.target,
@@ -90,6 +123,7 @@ async function unaryThroughput(server: RunningServer, timing: Timing, useH2load:
     cpu: LOAD_CPU,
   });
   const used = window();
+  const spansPerUnit = await spans?.();
   const check = await runLoad({
     target: server.target,
     kind: 'unary',
@@ -108,6 +142,32 @@ async function unaryThroughput(server: RunningServer, timing: Timing, useH2load:
     serverCpuUs: (cores * 1e6) / h2.requestsPerSecond,
     serverPeakRssMb: used.peakRssBytes / MB,
     errors,
+    ...(spansPerUnit !== undefined && { spansPerUnit }),
+  };
+}
+
+/**
+ * AllStream, 4 connections × 10 streams, one Greeter call per message: a warm-up run, then the
+ * measured one, over which both the stream service and its Greeter are measured (their CPU time
+ * per message, and the spans they exported per message when traced).
+ */
+async function allStreamHop(server: RunningServer, timing: Timing): Promise<Sample> {
+  const shape = { kind: 'all-stream', connections: 4, streams: 10, messagesPerCall: 1_000_000 } as const;
+  if (timing.warmupMs > 0) await runLoad({ ...shape, target: server.target, durationMs: timing.warmupMs });
+  const spans = await spanCounter(server);
+  const result = await runLoad({
+    ...shape,
+    target: server.target,
+    durationMs: timing.durationMs,
+    serverPid: server.pid,
+    otherPids: server.companion ? [server.companion.pid] : [],
+  });
+  const spansPerUnit = await spans?.();
+  const companion = result.others?.[0];
+  return {
+    ...sampleOf(result),
+    ...(companion && result.messages > 0 && { companionCpuUs: (companion.cpuMs * 1000) / result.messages }),
+    ...(spansPerUnit !== undefined && { spansPerUnit }),
   };
 }
 
@@ -162,6 +222,26 @@ export function scenarios(useH2load: boolean): Scenario[] {
       servers: ['ours-stream', 'tutorial'],
       measure: (server, timing) =>
         load(server, timing, { kind: 'all-stream', connections: 4, streams: 10, messagesPerCall: 1_000_000 }),
+    },
+    {
+      id: 'telemetry-unary',
+      title: `Unary SayHello, 4 × 50 (${useH2load ? 'h2load' : 'grpc-load'}), ours by telemetry`,
+      unit: 'calls/s',
+      latency: false,
+      telemetry: true,
+      // The headline figure, and the one most shaken by a busy machine: twice a round.
+      samplesPerRound: 2,
+      servers: ['ours-greeter-off', 'ours-greeter', 'ours-greeter-traced', 'ours-greeter-otel-grpc'],
+      measure: (server, timing) => unaryThroughput(server, timing, useH2load),
+    },
+    {
+      id: 'telemetry-all-stream',
+      title: 'AllStream (bidi), 4 × 10, a Greeter call per message (grpc-load), ours by telemetry',
+      unit: 'messages/s',
+      latency: true,
+      telemetry: true,
+      servers: ['ours-stream-off', 'ours-stream', 'ours-stream-traced', 'ours-stream-otel-grpc'],
+      measure: allStreamHop,
     },
   ];
 }

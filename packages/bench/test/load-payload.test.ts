@@ -48,10 +48,12 @@ describe('runLoad against a stream service with wrong answers', () => {
   it.each<LoadKind>(['get-stream', 'put-stream', 'all-stream'])(
     'counts every %s call as BAD_PAYLOAD and none as a success',
     async (kind) => {
-      const result = await runLoad({ target, kind, streams: 2, durationMs: 300, messagesPerCall: 5 });
+      // A bounded number of calls: the load tool cancels each call at its first wrong message, and
+      // a run of a few hundred resets a second on one connection meets Node 24's rapid-reset
+      // defence (RST_STREAM INTERNAL_ERROR, then GOAWAY), which is not what this test is about.
+      const result = await runLoad({ target, kind, streams: 2, count: 20, messagesPerCall: 5 });
       expect(result.calls).toBe(0);
-      expect(Object.keys(result.errors)).toEqual(['BAD_PAYLOAD']);
-      expect(result.errors.BAD_PAYLOAD).toBeGreaterThan(0);
+      expect(result.errors).toEqual({ BAD_PAYLOAD: 20 });
       expect(result.unfinished).toBe(0);
     },
   );

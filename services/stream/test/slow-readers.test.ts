@@ -174,7 +174,7 @@ describe('a client that stops reading', () => {
   });
 
   it('of PutStream (a stopped server) makes write() push back after a bounded number of messages, and the upload completes once it reads again', async () => {
-    const TOTAL = 320; // 80 MiB
+    const TOTAL = 640; // 160 MiB
     const bytes = Buffer.byteLength(BIG_TEXT);
     const raw = rawStreamClient(stack.stream.target);
     const pid = stack.stream.child.pid as number;
@@ -223,8 +223,10 @@ describe('a client that stops reading', () => {
         count: TOTAL,
         bytes: TOTAL * bytes,
       });
-      // The server holds a few messages at a time, not the 80 MiB it received.
-      expect(rss.stop() - baseline).toBeLessThan(48 * MiB);
+      // The server holds a few messages at a time, not the 160 MiB it received. Measured under
+      // Node 24: RSS +44 to +51 MiB (+37 to +44 MiB for 80 MiB; V8's young generation fills
+      // with the messages that passed through), so half the upload is the bound.
+      expect(rss.stop() - baseline).toBeLessThan(80 * MiB);
       await expectServing(client);
     } finally {
       if (stack.stream.child.exitCode === null) process.kill(pid, 'SIGCONT');

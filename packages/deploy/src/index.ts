@@ -1,0 +1,5 @@
+export * from './checks';
+export * from './objects';
+export * from './render';
+export * from './schema';
+export * from './services';

@@ -20,6 +20,11 @@ export interface ServerConfig extends ServerLimits {
   logLevel: LogLevel;
   /** Port of the Prometheus `GET /metrics` endpoint, on HOST (METRICS_PORT); 0: none. */
   metricsPort: number;
+  /**
+   * A second port, plaintext, that serves grpc.health.v1 alone (HEALTH_PORT; 0: none): for
+   * probes that cannot speak TLS, such as the kubelet's gRPC probe, when the service has TLS on.
+   */
+  healthPort: number;
   /** How long in-flight calls may run after SIGTERM before they are cancelled (SHUTDOWN_GRACE_MS). */
   shutdownGraceMs: number;
   /**
@@ -41,7 +46,7 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 /**
- * Reads HOST, PORT, LOG_LEVEL, METRICS_PORT, SHUTDOWN_GRACE_MS, AUTH_TOKEN, the TLS_* files and
+ * Reads HOST, PORT, LOG_LEVEL, METRICS_PORT, HEALTH_PORT, SHUTDOWN_GRACE_MS, AUTH_TOKEN, the TLS_* files and
  * the limits (see ServerLimits); throws ConfigError naming a bad value (a token's value is never
  * shown). Tracing and metrics export read the standard OTEL_* variables (see @repo/telemetry).
  */
@@ -51,6 +56,7 @@ export function readServerConfig(env: Env, defaults: { port: number; metricsPort
     port: readInteger(env, 'PORT', { fallback: defaults.port, min: 0, max: 65_535 }),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, SERVER_DEFAULTS.logLevel),
     metricsPort: readInteger(env, 'METRICS_PORT', { fallback: defaults.metricsPort, min: 0, max: 65_535 }),
+    healthPort: readInteger(env, 'HEALTH_PORT', { fallback: 0, min: 0, max: 65_535 }),
     shutdownGraceMs: readInteger(env, 'SHUTDOWN_GRACE_MS', {
       fallback: SERVER_DEFAULTS.shutdownGraceMs,
       min: 0,

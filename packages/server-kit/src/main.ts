@@ -73,6 +73,7 @@ export async function runServer<C extends ServerConfig>({
 
   try {
     await server.listen(config.host, config.port, config.tls);
+    if (config.healthPort > 0) await server.listenHealth(config.host, config.healthPort);
     if (telemetry.metricsPort !== undefined) {
       logger.info({ host: config.host, port: telemetry.metricsPort, path: '/metrics' }, 'metrics');
     }

@@ -78,6 +78,8 @@ export class GrpcServer {
   /** Every method path registered (ours, health, reflection): any other is counted as OTHER_METHOD. */
   private readonly methodPaths: ReadonlySet<string>;
   private shutdownPromise: Promise<void> | undefined;
+  /** The plaintext health-only server of listenHealth, when there is one. */
+  private healthServer: Server | undefined;
 
   constructor({
     services,
@@ -153,6 +155,28 @@ export class GrpcServer {
   }
 
   /**
+   * Also serves grpc.health.v1, and nothing else, in plaintext on `host:port` (0: a free one),
+   * with the same statuses as the main port; resolves with the bound port. For probes that
+   * cannot speak TLS (the kubelet's gRPC probe) when the main port has TLS on: a health answer
+   * carries no data worth protecting. It closes with the server, after the main port.
+   */
+  async listenHealth(host: string, port: number): Promise<number> {
+    const server = new Server(grpcOptionsOf(this.limits));
+    this.health.addToServer(server);
+    const address = `${host}:${port}`;
+    const bound = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, serverCredentialsOf(undefined), (err, boundPort) =>
+        err
+          ? reject(new Error(`cannot listen on ${address} for health: ${err.message}`))
+          : resolve(boundPort),
+      );
+    });
+    this.healthServer = server;
+    this.logger.info({ host, port: bound, services: [HEALTH_SERVICE], tls: 'off' }, 'serving health');
+    return bound;
+  }
+
+  /**
    * Graceful shutdown: NOT_SERVING at once, no new calls, in-flight calls get `graceMs` to
    * finish; then the calls whose handlers still run end with UNAVAILABLE "server shutting down"
    * (their signalOf fires), and whatever else is open (a health Watch) is cancelled. Safe to
@@ -167,6 +191,7 @@ export class GrpcServer {
   forceShutdown(): void {
     this.setStatus('NOT_SERVING');
     this.server.forceShutdown();
+    this.healthServer?.forceShutdown();
   }
 
   private async drain(graceMs: number): Promise<void> {
@@ -188,6 +213,8 @@ export class GrpcServer {
       if (this.handlers.interruptAll() > 0) await sleep(STATUS_FLUSH_MS);
       this.server.forceShutdown();
     }
+    // Probes on the health port see NOT_SERVING until the main port is closed.
+    this.healthServer?.forceShutdown();
     await this.onClose?.();
     const { peak, refused } = this.handlers;
     this.logger.info(

@@ -10,6 +10,7 @@ describe('readServerConfig', () => {
       port: 50051,
       logLevel: 'info',
       metricsPort: 9464,
+      healthPort: 0,
       shutdownGraceMs: 10_000,
       ...LIMIT_DEFAULTS,
     });
@@ -23,6 +24,7 @@ describe('readServerConfig', () => {
       port: 50051,
       logLevel: 'info',
       metricsPort: 9464,
+      healthPort: 0,
       shutdownGraceMs: 10_000,
       ...LIMIT_DEFAULTS,
     });
@@ -36,6 +38,7 @@ describe('readServerConfig', () => {
           PORT: ' 8080 ',
           LOG_LEVEL: 'debug',
           METRICS_PORT: ' 9100 ',
+          HEALTH_PORT: '8081',
           SHUTDOWN_GRACE_MS: '500',
         },
         DEFAULTS,
@@ -45,6 +48,7 @@ describe('readServerConfig', () => {
       port: 8080,
       logLevel: 'debug',
       metricsPort: 9100,
+      healthPort: 8081,
       shutdownGraceMs: 500,
       ...LIMIT_DEFAULTS,
     });

@@ -8,6 +8,7 @@ describe('readConfig', () => {
       host: 'localhost',
       port: 50051,
       metricsPort: 9464,
+      healthPort: 0,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       ...LIMIT_DEFAULTS,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
-import { createTlsCredentials } from '@repo/client-kit';
+import { status } from '@grpc/grpc-js';
+import { createTlsCredentials, HealthClient } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { createDevCerts, type DevCerts, type ServiceProcess, spawnService, within } from '@repo/test-kit';
 import { runToExit } from './support/exit';
@@ -10,6 +12,14 @@ const MAIN = join(__dirname, '..', 'dist', 'main.js');
 
 let certs: DevCerts;
 let service: ServiceProcess | undefined;
+
+async function freePort(): Promise<number> {
+  const server = createNetServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 beforeAll(async () => {
   certs = await createDevCerts();
@@ -48,6 +58,28 @@ describe('the greeter process with TLS variables', () => {
       expect(await greeter.sayHello('Ada', { timeoutMs: 5_000 })).toMatchObject({ message: 'Hello Ada' });
     } finally {
       greeter.close();
+    }
+  });
+
+  it('serves health alone in plaintext on HEALTH_PORT, for probes that cannot do TLS', async () => {
+    service = await spawnService(MAIN, {
+      TLS_CERT_FILE: certs.server,
+      TLS_KEY_FILE: certs.serverKey,
+      HEALTH_PORT: String(await freePort()),
+    });
+    const line = await service.waitForLog((logged) => logged.msg === 'serving health');
+    expect(line).toMatchObject({ services: ['grpc.health.v1.Health'], tls: 'off' });
+
+    const health = new HealthClient(`127.0.0.1:${line.port}`);
+    const plain = new Greeter({ target: `127.0.0.1:${line.port}` });
+    try {
+      expect(await health.check('helloworld.Greeter', { timeoutMs: 5_000 })).toBe('SERVING');
+      await expect(plain.sayHello('Ada', { timeoutMs: 5_000 })).rejects.toMatchObject({
+        code: status.UNIMPLEMENTED,
+      });
+    } finally {
+      health.close();
+      plain.close();
     }
   });
 

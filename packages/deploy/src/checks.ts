@@ -1,7 +1,16 @@
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { parse } from 'yaml';
-import { containerPortOf, deployments, environmentOf, services, workloads } from './objects';
+import { containerPortOf, deployments, environmentOf, ofKind, services, workloads } from './objects';
 import type { K8sObject } from './render';
-import { isStandardVariable, READERS, variablesReadBy } from './services';
+import {
+  FILE_VARIABLE,
+  isStandardVariable,
+  READERS,
+  readServiceConfig,
+  USER_SECRETS,
+  variablesReadBy,
+} from './services';
 
 /**
  * Checks of what the API schema cannot say. Each takes the rendered objects of one variant and
@@ -39,7 +48,12 @@ export function checkShutdown(objects: readonly K8sObject[]): string[] {
       const pause = c.lifecycle?.preStop?.sleep?.seconds;
       if (pause === undefined)
         problems.push(`${w.name}/${c.name}: no preStop sleep for the endpoint-removal race`);
-      const graceS = read(environmentOf(objects, c).env).shutdownGraceMs / 1000;
+      let graceS: number;
+      try {
+        graceS = readServiceConfig(read, environmentOf(objects, c).env).shutdownGraceMs / 1000;
+      } catch {
+        continue; // checkEnvironment reports a value the parser rejects
+      }
       const period = w.pod.terminationGracePeriodSeconds ?? 30;
       if (period <= (pause ?? 0) + graceS) {
         problems.push(
@@ -53,8 +67,9 @@ export function checkShutdown(objects: readonly K8sObject[]): string[] {
 
 /**
  * Every variable a Deployment sets is one its service reads (found by running the service's own
- * parser), or a standard OTEL_* one; the parser accepts the values; the ports it reads are the
- * container's `grpc` and `metrics` ports.
+ * parser), or a standard OTEL_* one; the parser accepts the values (the TLS files: see
+ * readServiceConfig); the ports it reads are the container's `grpc` and `metrics` ports, and
+ * HEALTH_PORT, when set or when the container declares a `health` port, is that port.
  */
 export function checkEnvironment(objects: readonly K8sObject[]): string[] {
   const problems: string[] = [];
@@ -74,7 +89,7 @@ export function checkEnvironment(objects: readonly K8sObject[]): string[] {
         }
       }
       try {
-        const config = read(env);
+        const config = readServiceConfig(read, env);
         if (containerPortOf(c, 'grpc')?.containerPort !== config.port) {
           problems.push(
             `${d.metadata.name}/${c.name}: PORT ${config.port} is not the containerPort named grpc`,
@@ -83,6 +98,13 @@ export function checkEnvironment(objects: readonly K8sObject[]): string[] {
         if (containerPortOf(c, 'metrics')?.containerPort !== config.metricsPort) {
           problems.push(
             `${d.metadata.name}/${c.name}: METRICS_PORT ${config.metricsPort} is not the containerPort named metrics`,
+          );
+        }
+        const health = containerPortOf(c, 'health')?.containerPort;
+        const healthPort = config.healthPort ?? 0;
+        if ((healthPort > 0 || health !== undefined) && health !== healthPort) {
+          problems.push(
+            `${d.metadata.name}/${c.name}: HEALTH_PORT ${healthPort} is not the containerPort named health (${health ?? 'none'})`,
           );
         }
       } catch (err: unknown) {
@@ -213,6 +235,171 @@ export function checkCompose(objects: readonly K8sObject[], composeYaml: string,
   return problems;
 }
 
+/**
+ * With TLS on (TLS_CERT_FILE set), a Deployment's container serves health in plaintext on a
+ * second port, since the kubelet's gRPC probe cannot do TLS: it declares a containerPort named
+ * `health`, sets HEALTH_PORT (checkEnvironment: to that port), and its three probes target it,
+ * not the TLS port. In every pod, each variable naming a PEM file (FILE_VARIABLE: TLS_*,
+ * GREETER_*, GRPC_*) points inside a volume the container mounts, at a key of the Secret or
+ * ConfigMap there.
+ */
+export function checkTls(objects: readonly K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const w of workloads(objects)) {
+    const read = READERS[w.name];
+    for (const c of [...(w.pod.initContainers ?? []), ...w.pod.containers]) {
+      const at = `${w.name}/${c.name}`;
+      const { env } = environmentOf(objects, c);
+      if (w.kind === 'Deployment' && env.TLS_CERT_FILE?.trim()) {
+        const health = containerPortOf(c, 'health');
+        if (health === undefined) {
+          problems.push(
+            `${at}: TLS is on (TLS_CERT_FILE) and no containerPort is named health: the kubelet's gRPC probe cannot do TLS`,
+          );
+        } else {
+          let healthPort: number | undefined;
+          try {
+            healthPort = read === undefined ? undefined : (readServiceConfig(read, env).healthPort ?? 0);
+          } catch {
+            // checkEnvironment reports a value the parser rejects.
+          }
+          if (healthPort === 0) {
+            problems.push(
+              `${at}: TLS is on (TLS_CERT_FILE) and HEALTH_PORT is not set: nothing serves health in plaintext`,
+            );
+          }
+          for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+            const port = c[kind]?.grpc?.port;
+            if (port !== undefined && containerPortOf(c, port)?.containerPort !== health.containerPort) {
+              problems.push(
+                `${at}: ${kind} targets port ${port}, not the health port ${health.containerPort}: with TLS on, the kubelet's gRPC probe cannot do TLS`,
+              );
+            }
+          }
+        }
+      }
+      for (const [name, path] of Object.entries(env)) {
+        if (!FILE_VARIABLE.test(name) || path.trim() === '') continue;
+        const mount = (c.volumeMounts ?? [])
+          .filter((m) => path.startsWith(`${m.mountPath.replace(/\/+$/, '')}/`))
+          .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+        if (mount === undefined) {
+          problems.push(`${at}: ${name} ${path} is not inside a volume the container mounts`);
+          continue;
+        }
+        const volume = (w.pod.volumes ?? []).find((v) => v.name === mount.name);
+        if (volume === undefined) {
+          problems.push(
+            `${at}: ${name} ${path} is in the mount ${mount.name}, which is no volume of the pod`,
+          );
+          continue;
+        }
+        const keys = mount.subPath ? undefined : filesOf(objects, volume);
+        const file = path.slice(mount.mountPath.replace(/\/+$/, '').length + 1);
+        if (keys !== undefined && !keys.includes(file)) {
+          problems.push(
+            `${at}: ${name} ${path}: ${file} is not in the volume ${mount.name} (${keys.join(', ') || 'empty'})`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every Secret a pod mounts (secret and projected volumes) or reads (secretKeyRef, secretRef),
+ * unless optional, is rendered or one the user creates (USER_SECRETS, as the README says), with
+ * the key read; a volume's files are readable by uid 1000: world-readable (defaultMode, 0644
+ * when unset), or group-readable with the pod's fsGroup (the files' group then).
+ */
+export function checkSecrets(objects: readonly K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const w of workloads(objects)) {
+    const where = `${w.kind} ${w.name}`;
+    const need = (what: string, name: string | undefined, optional: boolean | undefined, key?: string) => {
+      if (optional === true) return;
+      const keys = secretKeys(objects, name ?? '');
+      if (keys === undefined) {
+        problems.push(
+          `${where}: ${what} the Secret ${name}, which is neither rendered nor created by the user (USER_SECRETS)`,
+        );
+      } else if (key !== undefined && !keys.includes(key)) {
+        problems.push(`${where}: ${what} the key ${key} of the Secret ${name}, which has ${keys.join(', ')}`);
+      }
+    };
+    for (const v of w.pod.volumes ?? []) {
+      if (v.secret !== undefined) need(`volume ${v.name} mounts`, v.secret.secretName, v.secret.optional);
+      for (const s of v.projected?.sources ?? []) {
+        if (s.secret !== undefined) need(`volume ${v.name} mounts`, s.secret.name, s.secret.optional);
+      }
+      const mode = v.secret?.defaultMode ?? v.projected?.defaultMode ?? v.configMap?.defaultMode;
+      const files = v.secret ?? v.projected ?? v.configMap;
+      if (files !== undefined) {
+        const m = mode ?? 0o644;
+        const readable =
+          (m & 0o004) !== 0 || (w.pod.securityContext?.fsGroup !== undefined && (m & 0o040) !== 0);
+        if (!readable) {
+          problems.push(
+            `${where}: the files of volume ${v.name} (mode 0${m.toString(8)}) are not readable by uid 1000: give the pod an fsGroup and the files group read`,
+          );
+        }
+      }
+    }
+    for (const c of [...(w.pod.initContainers ?? []), ...w.pod.containers]) {
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef;
+        if (ref !== undefined) need(`${c.name} ${e.name} reads`, ref.name, ref.optional, ref.key);
+      }
+      for (const s of c.envFrom ?? []) {
+        if (s.secretRef !== undefined)
+          need(`${c.name} envFrom reads`, s.secretRef.name, s.secretRef.optional);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The keys of a Secret: rendered, or one the user creates; undefined when neither. */
+function secretKeys(objects: readonly K8sObject[], name: string): readonly string[] | undefined {
+  const secret = ofKind<ISecret>(objects, 'Secret').find((s) => s.metadata.name === name);
+  if (secret !== undefined)
+    return [...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})];
+  return USER_SECRETS[name];
+}
+
+/** The file names in a secret, configMap or projected volume (undefined: another kind, or a Secret not known). */
+function filesOf(objects: readonly K8sObject[], volume: IVolume): string[] | undefined {
+  const configMapKeys = (name: string | undefined) =>
+    Object.keys(
+      ofKind<{ data?: Record<string, string> }>(objects, 'ConfigMap').find((c) => c.metadata.name === name)
+        ?.data ?? {},
+    );
+  const of = (
+    items: { key: string; path: string }[] | undefined,
+    keys: readonly string[] | undefined,
+  ): string[] | undefined =>
+    items !== undefined ? items.map((i) => i.path) : keys === undefined ? undefined : [...keys];
+  if (volume.secret !== undefined)
+    return of(volume.secret.items, secretKeys(objects, volume.secret.secretName ?? ''));
+  if (volume.configMap !== undefined) return of(volume.configMap.items, configMapKeys(volume.configMap.name));
+  if (volume.projected !== undefined) {
+    const all: string[] = [];
+    for (const s of volume.projected.sources ?? []) {
+      const files =
+        s.secret !== undefined
+          ? of(s.secret.items, secretKeys(objects, s.secret.name ?? ''))
+          : s.configMap !== undefined
+            ? of(s.configMap.items, configMapKeys(s.configMap.name))
+            : [];
+      if (files === undefined) return undefined;
+      all.push(...files);
+    }
+    return all;
+  }
+  return undefined;
+}
+
 /** Every check above (compose's with the dev overlay's tag where given). */
 export function checkAll(objects: readonly K8sObject[], composeYaml: string, tag?: string): string[] {
   return [
@@ -221,6 +408,8 @@ export function checkAll(objects: readonly K8sObject[], composeYaml: string, tag
     ...checkEnvironment(objects),
     ...checkGreeterAddress(objects),
     ...checkSecurity(objects),
+    ...checkTls(objects),
+    ...checkSecrets(objects),
     ...checkCompose(objects, composeYaml, tag),
   ];
 }

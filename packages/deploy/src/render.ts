@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 export const KUSTOMIZE_ROOT = resolve(__dirname, '../../../deploy/kubernetes');
 
 export const OVERLAYS = ['dev', 'prod'] as const;
-export const COMPONENTS = ['observability'] as const;
+export const COMPONENTS = ['observability', 'tls'] as const;
 
 /** A rendered Kubernetes object: what every check reads (typed access goes through the kinds' interfaces). */
 export interface K8sObject {

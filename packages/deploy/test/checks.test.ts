@@ -7,8 +7,10 @@ import {
   checkEnvironment,
   checkGreeterAddress,
   checkProbes,
+  checkSecrets,
   checkSecurity,
   checkShutdown,
+  checkTls,
   describeVariant,
   type K8sObject,
   KUSTOMIZE_ROOT,
@@ -17,14 +19,18 @@ import {
 
 const composeYaml = readFileSync(join(KUSTOMIZE_ROOT, '../../docker-compose.yml'), 'utf8');
 const rendered = render({ overlay: 'prod', components: ['observability'] });
+const renderedTls = render({ overlay: 'prod', components: ['observability', 'tls'] });
 
 // Loose access for mutations: the checks read typed objects, the tests break them on purpose.
 // biome-ignore lint/suspicious/noExplicitAny: a test reaches anywhere into the rendered YAML
 type Any = any;
 
-/** The rendered objects with `change` applied to a copy. */
-function broken(change: (find: (kind: string, name: string) => Any) => void): K8sObject[] {
-  const objects = structuredClone(rendered);
+/** The rendered objects (prod + observability, or `from`) with `change` applied to a copy. */
+function broken(
+  change: (find: (kind: string, name: string) => Any) => void,
+  from: readonly K8sObject[] = rendered,
+): K8sObject[] {
+  const objects = structuredClone(from) as K8sObject[];
   change((kind, name) => {
     const found = objects.find((o) => o.kind === kind && o.metadata.name.startsWith(name));
     if (found === undefined) throw new Error(`no ${kind} ${name}`);
@@ -191,6 +197,109 @@ describe('the consistency checks', () => {
     ];
     it.each(cases)('reports %s', (_name, change, problem) => {
       expect(checkSecurity(broken(change))).toEqual([problem]);
+    });
+  });
+
+  describe('TLS (components/tls)', () => {
+    const tls = (change: (find: (kind: string, name: string) => Any) => void) => broken(change, renderedTls);
+
+    it('holds as rendered, with the files the variables name absent from this machine', () => {
+      expect([
+        ...checkTls(renderedTls),
+        ...checkSecrets(renderedTls),
+        ...checkEnvironment(renderedTls),
+      ]).toEqual([]);
+    });
+    it('reports a probe on the TLS port instead of the health port', () => {
+      const objects = tls((find) => {
+        container(find, 'greeter').readinessProbe.grpc.port = 50051;
+      });
+      expect(checkTls(objects)).toEqual([
+        "greeter/greeter: readinessProbe targets port 50051, not the health port 8081: with TLS on, the kubelet's gRPC probe cannot do TLS",
+      ]);
+    });
+    it('reports TLS without a health containerPort', () => {
+      const objects = tls((find) => {
+        const c = container(find, 'stream');
+        c.ports = c.ports.filter((p: Any) => p.name !== 'health');
+      });
+      expect(checkTls(objects)).toEqual([
+        "stream/stream: TLS is on (TLS_CERT_FILE) and no containerPort is named health: the kubelet's gRPC probe cannot do TLS",
+      ]);
+    });
+    it('reports TLS without HEALTH_PORT', () => {
+      const objects = tls((find) => delete find('ConfigMap', 'greeter-config').data.HEALTH_PORT);
+      expect(checkTls(objects)).toEqual([
+        'greeter/greeter: TLS is on (TLS_CERT_FILE) and HEALTH_PORT is not set: nothing serves health in plaintext',
+      ]);
+    });
+    it('reports a HEALTH_PORT that is not the containerPort named health', () => {
+      const objects = tls((find) => {
+        find('ConfigMap', 'stream-config').data.HEALTH_PORT = '8082';
+      });
+      expect(checkEnvironment(objects)).toEqual([
+        'stream/stream: HEALTH_PORT 8082 is not the containerPort named health (8081)',
+      ]);
+    });
+    it("reports TLS variables the service's parser rejects together: a certificate without its key", () => {
+      const objects = tls((find) => delete find('ConfigMap', 'stream-config').data.GREETER_KEY_FILE);
+      expect(checkEnvironment(objects)).toEqual([
+        'stream/stream: GREETER_CERT_FILE is set, so GREETER_KEY_FILE must be too (a client certificate needs its key)',
+      ]);
+    });
+    it('reports a file outside every volume the container mounts', () => {
+      const objects = tls((find) => {
+        find('ConfigMap', 'greeter-config').data.TLS_CERT_FILE = '/etc/tls/tls.crt';
+      });
+      expect(checkTls(objects)).toEqual([
+        'greeter/greeter: TLS_CERT_FILE /etc/tls/tls.crt is not inside a volume the container mounts',
+      ]);
+    });
+    it('reports a Job whose container does not mount the Secret its GRPC_* files are in', () => {
+      const objects = tls((find) => delete container(find, 'stream-client', 'Job').volumeMounts);
+      expect(checkTls(objects)).toEqual(
+        [
+          'GRPC_CA_FILE /etc/grpc-tls/ca.crt',
+          'GRPC_CERT_FILE /etc/grpc-tls/tls.crt',
+          'GRPC_KEY_FILE /etc/grpc-tls/tls.key',
+        ].map((file) => `stream-client/stream-client: ${file} is not inside a volume the container mounts`),
+      );
+    });
+    it('reports a file that is not a key of the mounted Secret', () => {
+      const objects = tls((find) => {
+        find('ConfigMap', 'stream-config').data.GREETER_CA_FILE = '/etc/grpc-tls/ca.pem';
+      });
+      expect(checkTls(objects)).toEqual([
+        'stream/stream: GREETER_CA_FILE /etc/grpc-tls/ca.pem: ca.pem is not in the volume grpc-tls (tls.crt, tls.key, ca.crt)',
+      ]);
+    });
+    it('reports a mounted Secret that is neither rendered nor created by the user', () => {
+      const objects = tls((find) => {
+        find('Deployment', 'greeter').spec.template.spec.volumes[0].secret.secretName = 'grpc-tsl';
+      });
+      expect(checkSecrets(objects)).toEqual([
+        'Deployment greeter: volume grpc-tls mounts the Secret grpc-tsl, which is neither rendered nor created by the user (USER_SECRETS)',
+      ]);
+    });
+    it('accepts a mounted Secret that is rendered', () => {
+      const objects = tls((find) => {
+        find('Deployment', 'greeter').spec.template.spec.volumes[0].secret.secretName = 'rendered-tls';
+      });
+      objects.push({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'rendered-tls' },
+        data: { 'tls.crt': '', 'tls.key': '', 'ca.crt': '' },
+      });
+      expect([...checkSecrets(objects), ...checkTls(objects)]).toEqual([]);
+    });
+    it('reports Secret files that uid 1000 cannot read: mode 0440 without an fsGroup', () => {
+      const objects = tls(
+        (find) => delete find('Job', 'greeter-client').spec.template.spec.securityContext.fsGroup,
+      );
+      expect(checkSecrets(objects)).toEqual([
+        'Job greeter-client: the files of volume grpc-tls (mode 0440) are not readable by uid 1000: give the pod an fsGroup and the files group read',
+      ]);
     });
   });
 

@@ -1,5 +1,8 @@
 import { allVariants, describeVariant, kustomize, render } from '../src';
 
+// biome-ignore lint/suspicious/noExplicitAny: a test reaches into the rendered YAML
+type Any = any;
+
 describe('kubectl kustomize', () => {
   it.each(allVariants().map((v) => [describeVariant(v), v] as const))('renders %s', (_name, variant) => {
     const objects = render(variant);
@@ -30,6 +33,34 @@ describe('kubectl kustomize', () => {
       (o) => o.kind === 'Deployment' && o.metadata.name === 'greeter',
     );
     expect((greeter?.spec as { replicas?: number } | undefined)?.replicas).toBe(3);
+  });
+
+  it('composes components/tls with observability: probes on the plaintext health port, TLS ports not h2c', () => {
+    const objects = render({ overlay: 'prod', components: ['observability', 'tls'] });
+    for (const [name, port] of [
+      ['greeter', 50051],
+      ['stream', 50052],
+    ] as const) {
+      const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as unknown as {
+        spec: {
+          template: { metadata: { annotations?: Record<string, string> }; spec: { containers: Any[] } };
+        };
+      };
+      const c = d.spec.template.spec.containers[0];
+      expect(d.spec.template.metadata.annotations?.['prometheus.io/scrape']).toBe('true');
+      expect(c.ports).toEqual(expect.arrayContaining([{ name: 'health', containerPort: 8081 }]));
+      expect([c.startupProbe.grpc.port, c.readinessProbe.grpc.port, c.livenessProbe.grpc.port]).toEqual([
+        8081, 8081, 8081,
+      ]);
+      const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === name) as unknown as {
+        spec: { ports: Any[] };
+      };
+      expect(service.spec.ports.find((p) => p.name === 'grpc')).toEqual({
+        name: 'grpc',
+        port,
+        targetPort: 'grpc',
+      });
+    }
   });
 
   it('says that kubectl is needed when it is not on PATH', () => {

@@ -172,8 +172,8 @@ describe('the consistency checks', () => {
       ],
       [
         'privilege escalation',
-        (f) => delete container(f, 'greeter-client', 'Job').securityContext.allowPrivilegeEscalation,
-        'Job greeter-client/greeter-client: allowPrivilegeEscalation is not false',
+        (f) => delete container(f, 'stream-client', 'Job').securityContext.allowPrivilegeEscalation,
+        'Job stream-client/stream-client: allowPrivilegeEscalation is not false',
       ],
       [
         'a writable root',
@@ -295,10 +295,10 @@ describe('the consistency checks', () => {
     });
     it('reports Secret files that uid 1000 cannot read: mode 0440 without an fsGroup', () => {
       const objects = tls(
-        (find) => delete find('Job', 'greeter-client').spec.template.spec.securityContext.fsGroup,
+        (find) => delete find('Job', 'stream-client').spec.template.spec.securityContext.fsGroup,
       );
       expect(checkSecrets(objects)).toEqual([
-        'Job greeter-client: the files of volume grpc-tls (mode 0440) are not readable by uid 1000: give the pod an fsGroup and the files group read',
+        'Job stream-client: the files of volume grpc-tls (mode 0440) are not readable by uid 1000: give the pod an fsGroup and the files group read',
       ]);
     });
   });
@@ -325,10 +325,13 @@ describe('the consistency checks', () => {
         "greeter: the grpc containerPort is not compose's PORT 50051",
       ]);
     });
-    it("reports a greeter-client command that is not compose's", () => {
-      const objects = broken((find) => {
-        container(find, 'greeter-client', 'Job').args = ['hello', 'Ada'];
-      });
+    it("reports a greeter-client command that is not compose's (dev: production has no greeter-client)", () => {
+      const objects = broken(
+        (find) => {
+          container(find, 'greeter-client', 'Job').args = ['hello', 'Ada'];
+        },
+        render({ overlay: 'dev', components: [] }),
+      );
       expect(checkCompose(objects, composeYaml)).toEqual([
         'greeter-client: args ["hello","Ada"] are not compose\'s command ["hello","world","--repeat","4"]',
       ]);

@@ -25,6 +25,15 @@ const PROBE_METHOD = '/grpc.health.v1.Health/Check';
 const UNTRACED_SERVICE = '/grpc.health.v1.Health/';
 
 /**
+ * A client resets its call when its own deadline passes, at about the moment the server's copy
+ * of that deadline (the grpc-timeout it sent, counted from the call's arrival) passes too:
+ * whichever of the two the server sees first, the call ran out of time. A cancellation this
+ * close to the deadline is logged as DEADLINE_EXCEEDED (under load, the reset was seen up to a
+ * few ms before the server's own timer).
+ */
+const DEADLINE_SLACK_MS = 50;
+
+/**
  * Codes that mean the server failed, rather than the client or the network. Not UNIMPLEMENTED:
  * grpc-js answers it to a method this server does not serve and to a unary call that ends (or
  * is reset) before its request message, both the client's doing, and a flood of either would
@@ -83,7 +92,8 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
     const finishCancelled = () => {
       // grpc-js ends a call whose deadline passed without going through sendStatus.
       const deadline = call.getDeadline();
-      const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : deadline <= Date.now();
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+      const expired = deadlineMs - Date.now() <= DEADLINE_SLACK_MS;
       finish(
         expired ? status.DEADLINE_EXCEEDED : status.CANCELLED,
         expired ? 'Deadline exceeded' : 'Cancelled',

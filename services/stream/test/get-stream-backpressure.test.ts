@@ -8,7 +8,7 @@ const MiB = 1024 * 1024;
 const COUNT = 200;
 
 // Buffers still held, after a full collection: without one, Node 24's larger young generation
-// leaves dead message buffers counted (106 MiB was seen once under load; 20-35 MiB are live).
+// leaves dead message buffers counted.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 function liveArrayBuffers(): number {
@@ -42,9 +42,10 @@ describe('GetStream backpressure', () => {
     // the handler would be settled and the call logged. Instead it waits for 'drain'.
     expect(stack.stream.server.handlers.running).toBe(1);
     expect(callLines(stack.stream, GET_STREAM)).toEqual([]);
-    // Client and server share this process: what both hold is a small part of the 200 MiB
-    // (measured live: 20-35 MiB).
-    expect(liveArrayBuffers() - before).toBeLessThan(64 * MiB);
+    // Client and server share this process: what both hold is a part of the 200 MiB, not all of
+    // it. Measured live: 20-35 MiB on a quiet machine, 89 MiB once under CI's load (how many
+    // messages were on their way before the pause depends on scheduling).
+    expect(liveArrayBuffers() - before).toBeLessThan(128 * MiB);
 
     const indexes = [first.value.index];
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {

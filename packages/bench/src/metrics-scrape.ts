@@ -1,24 +1,13 @@
+import { prometheusSamples } from '@repo/test-kit';
+
 /**
  * The value of counter `name` for `method` (`grpc_method` label) in Prometheus's text format,
  * summed over its other labels; 0 when it has no such series.
  */
 export function counterOf(text: string, name: string, method: string): number {
-  let total = 0;
-  const label = `grpc_method="${method}"`;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const close = line.lastIndexOf('}');
-    const labels = close === -1 ? '' : line.slice(name.length, close + 1);
-    if (!labels.includes(label)) continue;
-    const value = Number(
-      line
-        .slice(close + 1)
-        .trim()
-        .split(' ')[0],
-    );
-    if (Number.isFinite(value)) total += value;
-  }
-  return total;
+  return prometheusSamples(text, name)
+    .filter(({ labels }) => labels.grpc_method === method)
+    .reduce((total, { value }) => total + value, 0);
 }
 
 /**

@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '@repo/test-kit';
 import { OtlpSink } from './otlp-sink';
 import type { ReadinessProbe } from './servers-probe';
 import { waitUntilReady } from './servers-probe';
@@ -170,17 +169,6 @@ export function telemetryEnv(
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_METRICS_EXPORTER: 'prometheus',
   };
-}
-
-/** A TCP port free on 127.0.0.1 right now (for `/metrics`: two servers' defaults could collide). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 export interface StartOptions {

@@ -13,6 +13,7 @@ export { type CallError, describeError, isCallError } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus, waitForServing } from './health';
 export { type Source, writeAll } from './streams';
 export {
+  attributeCache,
   type CallTelemetry,
   createTelemetryInterceptor,
   DURATION_BUCKETS_S,

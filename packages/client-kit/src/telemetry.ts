@@ -122,13 +122,35 @@ export function rpcAttributesOf(method: string): Attributes {
   };
 }
 
-/** A66's client instruments, with one attributes object per method and status, made once. */
+/**
+ * The attributes object of each key, made once: a metric records per call, and the keys (method,
+ * status) are few. `make` runs on the first use of a key.
+ */
+export function attributeCache(make: (key: string) => Attributes): (key: string) => Attributes {
+  const made = new Map<string, Attributes>();
+  return (key) => {
+    let attributes = made.get(key);
+    if (!attributes) {
+      attributes = make(key);
+      made.set(key, attributes);
+    }
+    return attributes;
+  };
+}
+
+/** A66's client instruments. */
 class ClientMetrics {
   private readonly attemptStarted;
   private readonly attemptDuration;
   private readonly callDuration;
-  private readonly byMethod = new Map<string, Attributes>();
-  private readonly byMethodStatus = new Map<string, Attributes>();
+  private readonly byMethod = attributeCache((method) => ({
+    'grpc.method': method,
+    'grpc.target': this.target,
+  }));
+  private readonly byMethodStatus = attributeCache((key) => {
+    const [method, code] = key.split(' ');
+    return { 'grpc.method': method, 'grpc.target': this.target, 'grpc.status': status[Number(code)] };
+  });
 
   constructor(
     meter: Meter,
@@ -150,21 +172,11 @@ class ClientMetrics {
   }
 
   started(method: string): void {
-    let attributes = this.byMethod.get(method);
-    if (!attributes) {
-      attributes = { 'grpc.method': method, 'grpc.target': this.target };
-      this.byMethod.set(method, attributes);
-    }
-    this.attemptStarted.add(1, attributes);
+    this.attemptStarted.add(1, this.byMethod(method));
   }
 
   ended(method: string, code: status, seconds: number): void {
-    const key = `${method} ${code}`;
-    let attributes = this.byMethodStatus.get(key);
-    if (!attributes) {
-      attributes = { 'grpc.method': method, 'grpc.target': this.target, 'grpc.status': status[code] };
-      this.byMethodStatus.set(key, attributes);
-    }
+    const attributes = this.byMethodStatus(`${method} ${code}`);
     this.attemptDuration.record(seconds, attributes);
     this.callDuration.record(seconds, attributes);
   }

@@ -1,7 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import {
-  type Attributes,
   type Context,
   type Counter,
   type Histogram,
@@ -15,6 +14,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
+  attributeCache,
   type CallTelemetry,
   DURATION_BUCKETS_S,
   METADATA_GETTER,
@@ -85,14 +85,17 @@ export function endServerSpan(span: Span, code: status, details: string): void {
   span.end();
 }
 
-/** A66's server instruments, with one attributes object per method and status, made once. */
+/** A66's server instruments. */
 export class ServerMetrics {
   private readonly started: Counter;
   private readonly duration: Histogram;
   private readonly sent: Histogram;
   private readonly received: Histogram;
-  private readonly byMethod = new Map<string, Attributes>();
-  private readonly byMethodStatus = new Map<string, Attributes>();
+  private readonly byMethod = attributeCache((method) => ({ 'grpc.method': method }));
+  private readonly byMethodStatus = attributeCache((key) => {
+    const [method, code] = key.split(' ');
+    return { 'grpc.method': method, 'grpc.status': status[Number(code)] ?? String(code) };
+  });
 
   constructor(meter: Meter) {
     this.started = meter.createCounter('grpc.server.call.started', {
@@ -117,21 +120,11 @@ export class ServerMetrics {
 
   /** `method` is the full name without the leading slash, or OTHER_METHOD. */
   callStarted(method: string): void {
-    let attributes = this.byMethod.get(method);
-    if (!attributes) {
-      attributes = { 'grpc.method': method };
-      this.byMethod.set(method, attributes);
-    }
-    this.started.add(1, attributes);
+    this.started.add(1, this.byMethod(method));
   }
 
   callEnded(method: string, code: status, seconds: number, sentBytes: number, receivedBytes: number): void {
-    const key = `${method} ${code}`;
-    let attributes = this.byMethodStatus.get(key);
-    if (!attributes) {
-      attributes = { 'grpc.method': method, 'grpc.status': status[code] ?? String(code) };
-      this.byMethodStatus.set(key, attributes);
-    }
+    const attributes = this.byMethodStatus(`${method} ${code}`);
     this.duration.record(seconds, attributes);
     this.sent.record(sentBytes, attributes);
     this.received.record(receivedBytes, attributes);

@@ -10,6 +10,7 @@ import {
   dataFrame,
   Flag,
   FrameType,
+  grpcRequestFields,
   grpcStatusOf,
   headerBlock,
   headersFrame,
@@ -28,15 +29,7 @@ import { createTestGreeter, createTestStreamService } from './support/test-servi
 // connection plays that client, and answers the server's PING only when the test says so.
 const PUT_STREAM = '/stream.v1.StreamService/PutStream';
 const SAY_HELLO = '/helloworld.Greeter/SayHello';
-const requestHeaders = (path: string) =>
-  headerBlock([
-    [':method', 'POST'],
-    [':scheme', 'http'],
-    [':path', path],
-    [':authority', '127.0.0.1'],
-    ['content-type', 'application/grpc'],
-    ['te', 'trailers'],
-  ]);
+const requestHeaders = (path: string) => headerBlock(grpcRequestFields(path));
 const TEXT = grpcFrame(PutStreamRequest.encode({ text: 'partial' }).finish());
 
 const isServerPing = (f: ReceivedFrame) => f.type === FrameType.PING && (f.flags & Flag.ACK) === 0;

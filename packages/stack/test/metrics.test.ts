@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Client, credentials } from '@grpc/grpc-js';
 import { Greeter } from '@repo/greeter-client';
 import { StreamClient } from '@repo/stream-client';
-import { drain, rejectionOf } from '@repo/test-kit';
+import { drain, freePort, prometheusSamples, rejectionOf } from '@repo/test-kit';
 import { type RunningService, startServices, stopServices } from '../src/processes';
 import { SERVICES } from '../src/services';
 
@@ -13,20 +12,11 @@ const NAMES = ['Ada', 'Grace'];
 
 /** The value of the one sample of `name` whose labels include `labels`; 0 when there is none. */
 function sample(text: string, name: string, labels: Record<string, string>): number {
-  const matching = text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`))
-    .filter((line) => Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)));
+  const matching = prometheusSamples(text, name).filter((found) =>
+    Object.entries(labels).every(([key, value]) => found.labels[key] === value),
+  );
   if (matching.length > 1) throw new Error(`more than one sample of ${name} with ${JSON.stringify(labels)}`);
-  return matching[0] === undefined ? 0 : Number(matching[0].slice(matching[0].lastIndexOf(' ') + 1));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return matching[0]?.value ?? 0;
 }
 
 describe("gRPC's standard metrics (gRFC A66) on each service's /metrics", () => {

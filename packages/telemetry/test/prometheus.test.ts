@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { freePort } from '@repo/test-kit';
 import { prometheusNameOf, startTelemetry, type Telemetry } from '../src';
 
 describe('prometheusNameOf', () => {
@@ -79,11 +80,3 @@ describe('the /metrics endpoint', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -61,6 +61,18 @@ function hpackString(text: string | Buffer): Buffer {
  * order given and as given (HTTP/2 wants lower-case names; a test may not). Nothing enters either
  * side's dynamic table, so one block can be sent any number of times.
  */
+/** The header fields a gRPC client starts a call to `path` with: 4 pseudo-headers, content-type, te. */
+export function grpcRequestFields(path: string): [string, string][] {
+  return [
+    [':method', 'POST'],
+    [':scheme', 'http'],
+    [':path', path],
+    [':authority', '127.0.0.1'],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+  ];
+}
+
 export function headerBlock(fields: ReadonlyArray<readonly [string, string | Buffer]>): Buffer {
   return Buffer.concat(
     fields.flatMap(([name, value]) => [Buffer.of(0), hpackString(name), hpackString(value)]),

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 
-/** A loopback address where nothing listens: a port that was bound, then released. */
-export async function closedAddress(): Promise<string> {
+/** A TCP port free on 127.0.0.1 right now: bound, then released (another process may take it). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -10,5 +10,10 @@ export async function closedAddress(): Promise<string> {
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return `127.0.0.1:${address.port}`;
+  return address.port;
+}
+
+/** A loopback address where nothing listens: a port that was bound, then released. */
+export async function closedAddress(): Promise<string> {
+  return `127.0.0.1:${await freePort()}`;
 }

@@ -6,6 +6,7 @@ import {
   dataFrame,
   Flag,
   FrameType,
+  grpcRequestFields,
   grpcStatusOf,
   headerBlock,
   headersFrame,
@@ -24,14 +25,7 @@ const MiB = 1024 * 1024;
 const RSS_GROWTH_BOUND = 48 * MiB;
 const MAX_PING_STRIKES = 2;
 
-const SAY_HELLO = headerBlock([
-  [':method', 'POST'],
-  [':scheme', 'http'],
-  [':path', '/helloworld.Greeter/SayHello'],
-  [':authority', '127.0.0.1'],
-  ['content-type', 'application/grpc'],
-  ['te', 'trailers'],
-]);
+const SAY_HELLO = headerBlock(grpcRequestFields('/helloworld.Greeter/SayHello'));
 /** A gRPC message: not compressed, 3 octets, HelloRequest { name: "A" }. */
 const HELLO_A = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x41]);
 

@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { createTlsCredentials, HealthClient } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
-import { createDevCerts, type DevCerts, type ServiceProcess, spawnService, within } from '@repo/test-kit';
+import {
+  createDevCerts,
+  type DevCerts,
+  freePort,
+  type ServiceProcess,
+  spawnService,
+  within,
+} from '@repo/test-kit';
 import { runToExit } from './support/exit';
 
 // The built entry point: run `pnpm build` first.
@@ -12,14 +18,6 @@ const MAIN = join(__dirname, '..', 'dist', 'main.js');
 
 let certs: DevCerts;
 let service: ServiceProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createNetServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   certs = await createDevCerts();

@@ -5,6 +5,7 @@ import {
   dataFrame,
   Flag,
   FrameType,
+  grpcRequestFields,
   grpcStatusOf,
   headerBlock,
   headerFrames,
@@ -26,14 +27,7 @@ const PATH = '/helloworld.Greeter/SayHello';
 /** A gRPC message: not compressed, 3 octets, HelloRequest { name: "A" }. */
 const HELLO_A = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x41]);
 /** The fields of a SayHello request before any metadata: 4 pseudo-headers, content-type, te. */
-const REQUEST_FIELDS: [string, string][] = [
-  [':method', 'POST'],
-  [':scheme', 'http'],
-  [':path', PATH],
-  [':authority', '127.0.0.1'],
-  ['content-type', 'application/grpc'],
-  ['te', 'trailers'],
-];
+const REQUEST_FIELDS = grpcRequestFields(PATH);
 
 interface Answer {
   /** The grpc-status, when the call got one. */

@@ -6,6 +6,7 @@ import {
   dataFrame,
   Flag,
   FrameType,
+  grpcRequestFields,
   grpcStatusOf,
   headerBlock,
   headersFrame,
@@ -241,14 +242,7 @@ function deadlineVariants(): NodeVariant[] {
 
 // --- raw starts: what node:http2 will not send -----------------------------------------------------
 
-const REQUEST: [string, string | Buffer][] = [
-  [':method', 'POST'],
-  [':scheme', 'http'],
-  [':path', SAY_HELLO],
-  [':authority', '127.0.0.1'],
-  ['content-type', 'application/grpc'],
-  ['te', 'trailers'],
-];
+const REQUEST: [string, string | Buffer][] = grpcRequestFields(SAY_HELLO);
 const without = (name: string) => REQUEST.filter(([field]) => field !== name);
 const replaced = (name: string, value: string | Buffer) =>
   REQUEST.map(([field, old]): [string, string | Buffer] => [field, field === name ? value : old]);

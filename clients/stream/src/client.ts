@@ -48,7 +48,11 @@ export interface StreamClientOptions {
  * instead of 2 s here). A zero-size buffer commits every call at its first message: nothing is
  * buffered, and nothing is lost, since a stream cannot be retried once it has sent a message.
  */
-const CHANNEL_OPTIONS: ChannelOptions = { 'grpc.per_rpc_retry_buffer_size': 0 };
+const CHANNEL_OPTIONS: ChannelOptions = {
+  'grpc.per_rpc_retry_buffer_size': 0,
+  // Nothing reads channelz, which grpc-js otherwise keeps up to date on every call.
+  'grpc.enable_channelz': 0,
+};
 
 /** A stream.v1.StreamService client: async iterators in and out, deadlines, AbortSignal. */
 export class StreamClient {

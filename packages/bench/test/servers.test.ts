@@ -48,7 +48,8 @@ describe('startServer', () => {
   );
 
   it("reads ours-greeter's call logs as they come, however much it logs", async () => {
-    const server = await startServer('ours-greeter');
+    // At debug, ours log every call (at info, only the slow and the failed ones).
+    const server = await startServer('ours-greeter', { env: { LOG_LEVEL: 'debug' } });
     const client = new GreeterClient(server.target, credentials.createInsecure());
     const call = (name: string) =>
       new Promise<string>((resolve, reject) => {
@@ -58,7 +59,7 @@ describe('startServer', () => {
       });
     try {
       const before = server.logBytes();
-      // One info line of a few hundred bytes per call: several times the 64 KiB a Linux pipe
+      // One line of a few hundred bytes per call: several times the 64 KiB a Linux pipe
       // holds. Our logger drops lines rather than block when nobody reads, so only a drained
       // pipe makes the server pay for every line, and only then do the bytes arrive here.
       for (let batch = 0; batch < 10; batch++) {

@@ -9,20 +9,24 @@ import {
 import type { Span } from '@opentelemetry/api';
 import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
 import { endServerSpan, type ServerCallTelemetry } from './call-telemetry';
-import { INSTANCE, type Logger, okCallLineOf, traceFieldsOf } from './logger';
+import { INSTANCE, type Logger, traceFieldsOf } from './logger';
 import { countMessageBytes, type MessageBytes } from './message-bytes';
-
-/**
- * Probes (Docker, Kubernetes, load balancers) check health every few seconds: a successful
- * Check is logged at debug, so that the info log shows traffic.
- */
-const PROBE_METHOD = '/grpc.health.v1.Health/Check';
 
 /**
  * Health checks get no span: probes would fill every trace backend with a root span per check
  * every few seconds. They are still counted in the metrics.
  */
 const UNTRACED_SERVICE = '/grpc.health.v1.Health/';
+
+/**
+ * A unary call that ends OK is logged at debug, unless it took longer than this (the default
+ * of createServer's `slowCallMs`): at info, one
+ * line per successful call cost more server CPU than the rest of the call (BENCHMARKS.md), and
+ * what it would say (the method was called, it worked) the metrics already count. Every other
+ * call is logged at info or above: failures, slow calls, and streams (one line per stream, small
+ * next to its messages). Health checks, every few seconds from every probe, are unary calls too.
+ */
+export const SLOW_CALL_MS = 1_000;
 
 /**
  * A client resets its call when its own deadline passes, at about the moment the server's copy
@@ -48,18 +52,21 @@ const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS
  * - gives it a request id (the client's `x-request-id`, or a new one), sent back with
  *   `x-served-by` in the response headers;
  * - logs one line when it ends: request id, method, status code, duration, and the trace and
- *   span ids when it is traced;
+ *   span ids when it is traced (a fast successful unary call at debug: see SLOW_CALL_MS);
  * - with `telemetry`, records gRPC's standard metrics (gRFC A66) and a SERVER span that
  *   continues the caller's trace (see ServerCallTelemetry).
  */
-export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallTelemetry): ServerInterceptor {
-  // Successful calls, the bulk of the log, take a faster path than pino's (see okCallLineOf).
-  const writeOk = okCallLineOf(logger);
+export function createCallLogInterceptor(
+  logger: Logger,
+  telemetry?: ServerCallTelemetry,
+  slowCallMs = SLOW_CALL_MS,
+): ServerInterceptor {
   const metrics = telemetry?.metrics;
   return (methodDescriptor, call) => {
     const started = performance.now();
     const method = methodDescriptor.path;
     const name = method.slice(1);
+    const unary = !methodDescriptor.requestStream && !methodDescriptor.responseStream;
     metrics?.callStarted(name);
     const bytes: MessageBytes | undefined = metrics && countMessageBytes(call);
     let span: Span | undefined;
@@ -72,22 +79,19 @@ export function createCallLogInterceptor(logger: Logger, telemetry?: ServerCallT
       ended = true;
       const elapsedMs = performance.now() - started;
       if (metrics && bytes) metrics.callEnded(name, code, elapsedMs / 1000, bytes.sent, bytes.received);
-      const traceFields = span && traceFieldsOf(span);
       if (span) endServerSpan(span, code, details);
+      const level = levelOf(code, unary && elapsedMs < slowCallMs);
+      if (!logger.isLevelEnabled(level)) return;
       const durationMs = Math.round(elapsedMs * 1000) / 1000;
-      if (code === status.OK && writeOk && method !== PROBE_METHOD) {
-        writeOk(requestId, method, durationMs, traceFields);
-        return;
-      }
       const fields = {
         requestId,
         method,
         code: status[code],
         durationMs,
         ...(code === status.OK ? {} : { details }),
-        ...traceFields,
+        ...(span && traceFieldsOf(span)),
       };
-      logger[levelOf(code, method)](fields, 'call');
+      logger[level](fields, 'call');
     };
     const finishCancelled = () => {
       // grpc-js ends a call whose deadline passed without going through sendStatus.
@@ -166,7 +170,7 @@ function http2StreamOf(call: object): { readonly closed: boolean; readonly destr
     : undefined;
 }
 
-function levelOf(code: status, method: string): 'debug' | 'info' | 'warn' | 'error' {
-  if (code === status.OK) return method === PROBE_METHOD ? 'debug' : 'info';
+function levelOf(code: status, fastUnary: boolean): 'debug' | 'info' | 'warn' | 'error' {
+  if (code === status.OK) return fastUnary ? 'debug' : 'info';
   return SERVER_FAULTS.has(code) ? 'error' : 'warn';
 }

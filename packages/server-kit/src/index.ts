@@ -28,8 +28,6 @@ export {
   INSTANCE,
   type Logger,
   MAX_BUFFERED_LOG_BYTES,
-  type OkCallLine,
-  okCallLineOf,
 } from './logger';
 export { type RunOptions, runServer } from './main';
 export { enforcePingPolicy, type PingPolicy, TOO_MANY_PINGS } from './ping-policy';

@@ -49,7 +49,7 @@ export function createLogger(
     maxLength: MAX_BUFFERED_LOG_BYTES,
   }),
 ): Logger {
-  const logger = pino(
+  return pino(
     {
       name: options.name,
       level: options.level,
@@ -60,48 +60,6 @@ export function createLogger(
     },
     destination,
   );
-  plainLoggers.add(logger);
-  return logger;
-}
-
-/** Loggers createLogger made: their lines have a known shape (no hooks or serializers). */
-const plainLoggers = new WeakSet<Logger>();
-
-/** Writes the log line of a call that ended OK, with its span's ids when it was traced. */
-export type OkCallLine = (
-  requestId: string,
-  method: string,
-  durationMs: number,
-  traced?: TraceFields,
-) => void;
-
-/** Request ids and method paths that go into a JSON string as they are. */
-const JSON_SAFE = /^[\w./:-]*$/;
-
-/**
- * The line `logger.info({ requestId, method, code: 'OK', durationMs }, 'call')` writes (with the
- * trace fields after durationMs when traced), byte for byte, built as one template string instead of through pino's generic serializer: it is the one
- * line every call writes, and under load pino's path cost more than the rest of the call log
- * together (BENCHMARKS.md). For loggers createLogger made, at a level that logs info; otherwise
- * undefined, and callers use the logger. Values that would need escaping also go through pino.
- */
-export function okCallLineOf(logger: Logger): OkCallLine | undefined {
-  if (!plainLoggers.has(logger) || !logger.isLevelEnabled('info')) return undefined;
-  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
-  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym];
-  if (!stream || typeof bindings !== 'string') return undefined;
-  return (requestId, method, durationMs, traced) => {
-    if (!JSON_SAFE.test(requestId) || !JSON_SAFE.test(method)) {
-      logger.info({ requestId, method, code: 'OK', durationMs, ...traced }, 'call');
-      return;
-    }
-    const ids = traced
-      ? `,"trace_id":"${traced.trace_id}","span_id":"${traced.span_id}","trace_flags":"${traced.trace_flags}"`
-      : '';
-    stream.write(
-      `{"level":"info"${pino.stdTimeFunctions.isoTime()}${bindings},"requestId":"${requestId}","method":"${method}","code":"OK","durationMs":${durationMs}${ids},"msg":"call"}\n`,
-    );
-  };
 }
 
 /** Calls `done` once every line logged so far has been written (at most `timeoutMs` later). */

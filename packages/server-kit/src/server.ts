@@ -1,3 +1,4 @@
+import { constants as http2Constants, type ServerHttp2Session } from 'node:http2';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ChannelOptions,
@@ -51,6 +52,8 @@ export interface CreateServerOptions {
    * ServerCallTelemetry. Without it, neither is recorded and neither costs anything.
    */
   telemetry?: CallTelemetry;
+  /** A successful unary call that took longer is logged at info, not debug (default SLOW_CALL_MS). */
+  slowCallMs?: number;
 }
 
 /** The fully-qualified name of the service a definition belongs to (`helloworld.Greeter`). */
@@ -80,6 +83,11 @@ export class GrpcServer {
   private shutdownPromise: Promise<void> | undefined;
   /** The plaintext health-only server of listenHealth, when there is one. */
   private healthServer: Server | undefined;
+  /**
+   * The open connections. grpc-js's forceShutdown destroys only those it tracks for channelz,
+   * which is off here (grpc-js 1.14): the others are destroyed by forceClose.
+   */
+  private readonly sessions = new Set<ServerHttp2Session>();
 
   constructor({
     services,
@@ -89,6 +97,7 @@ export class GrpcServer {
     authToken,
     onClose,
     telemetry,
+    slowCallMs,
   }: CreateServerOptions) {
     this.logger = logger;
     this.onClose = onClose;
@@ -100,9 +109,16 @@ export class GrpcServer {
     if (telemetry?.meter) observeHandlers(telemetry.meter, this.handlers);
     // The call log comes first: it sees each call before authentication, so rejected calls are
     // logged, and it receives grpc-js's base call, whose message sizes it counts.
-    const interceptors = [createCallLogInterceptor(logger, callTelemetry)];
+    const interceptors = [createCallLogInterceptor(logger, callTelemetry, slowCallMs)];
     if (authToken !== undefined) interceptors.push(createAuthInterceptor(authToken));
-    this.server = new Server({ ...grpcOptionsOf(this.limits), ...serverOptions, interceptors });
+    this.server = new Server({
+      // Nothing here serves channelz, and grpc-js keeps its per-call and per-connection counts by
+      // default: a few µs per call (BENCHMARKS.md).
+      'grpc.enable_channelz': 0,
+      ...grpcOptionsOf(this.limits),
+      ...serverOptions,
+      interceptors,
+    });
     this.methodPaths = trackRegisteredPaths(this.server);
     this.serviceNames = services.map(({ definition }) => serviceNameOf(definition));
     for (const { definition, implementation } of services) {
@@ -132,6 +148,8 @@ export class GrpcServer {
     const pings: PingPolicy = this.limits;
     for (const http2Server of http2ServersOf(this.server)) {
       http2Server.on('session', (session) => {
+        this.sessions.add(session);
+        session.once('close', () => this.sessions.delete(session));
         enforcePingPolicy(session, pings, this.logger);
         // messagesOf pings a client whose stream ended, to see whether a reset follows (see roundTrip).
         trackSession(session);
@@ -190,8 +208,17 @@ export class GrpcServer {
   /** Cancels every call and closes at once (a second Ctrl-C). */
   forceShutdown(): void {
     this.setStatus('NOT_SERVING');
-    this.server.forceShutdown();
+    this.forceClose();
     this.healthServer?.forceShutdown();
+  }
+
+  /** Closes the port and destroys every connection, cancelling the calls still open on them. */
+  private forceClose(): void {
+    this.server.forceShutdown();
+    // Each call still open gets RST_STREAM CANCEL (its client sees CANCELLED); grpc-js listens for
+    // the error this emits on each of its streams.
+    const error = new Error('server shut down');
+    for (const session of this.sessions) session.destroy(error, http2Constants.NGHTTP2_CANCEL);
   }
 
   private async drain(graceMs: number): Promise<void> {
@@ -211,7 +238,7 @@ export class GrpcServer {
         'grace period over, ending the calls still running',
       );
       if (this.handlers.interruptAll() > 0) await sleep(STATUS_FLUSH_MS);
-      this.server.forceShutdown();
+      this.forceClose();
     }
     // Probes on the health port see NOT_SERVING until the main port is closed.
     this.healthServer?.forceShutdown();

@@ -30,14 +30,14 @@ function callLines() {
 }
 
 describe('the call log', () => {
-  it('logs one line for a call, with the request id the client sent', async () => {
+  it('logs one line for a call, with the request id the client sent (debug: it was fast and OK)', async () => {
     await sayHello(greeter, 'Ada', { requestId: 'req-ada-1' });
 
     expect(callLines()).toHaveLength(1);
     const [line] = callLines();
     expect(line).toEqual(
       expect.objectContaining({
-        level: 'info',
+        level: 'debug',
         requestId: 'req-ada-1',
         method: SAY_HELLO,
         code: 'OK',
@@ -153,6 +153,28 @@ describe('the call log', () => {
     expect(callLines()).toEqual([
       expect.objectContaining({ level: 'warn', requestId: 'req-late', code: 'DEADLINE_EXCEEDED' }),
     ]);
+  });
+
+  it('logs a successful unary call slower than slowCallMs at info', async () => {
+    const slowAt100 = await startServer(
+      [{ definition: GreeterService, implementation: createTestGreeter() }],
+      {
+        slowCallMs: 100,
+      },
+    );
+    const client = createGreeterClient(slowAt100.target);
+    try {
+      await sayHello(client, 'slow', { requestId: 'req-slow' }); // 200 ms
+      await sayHello(client, 'Ada', { requestId: 'req-fast' });
+    } finally {
+      client.close();
+      await slowAt100.server.shutdown(1_000);
+    }
+
+    const levels = Object.fromEntries(
+      slowAt100.logs.find('call').map((line) => [line.requestId, line.level]),
+    );
+    expect(levels).toEqual({ 'req-slow': 'info', 'req-fast': 'debug' });
   });
 
   it('logs a successful health Check at debug level, so that probes do not flood the log', async () => {

@@ -84,7 +84,7 @@ describe('the end of a client stream (messagesOf)', () => {
       count: 1,
     });
     await waitFor('the call line', () => callLines().length === 1, 2_000);
-    expect(callLines()).toEqual([expect.objectContaining({ method: PUT_STREAM, code: 'OK' })]);
+    expect(callLines()).toEqual([expect.objectContaining({ method: PUT_STREAM, code: 'OK', level: 'info' })]);
   });
 
   it('is a cancellation when a reset comes before the PING’s answer: the partial upload is not answered', async () => {

@@ -47,7 +47,7 @@ describe('a traced server', () => {
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    const logger = createLogger({ name: 'test', level: 'info', traceContext: true }, logs);
+    const logger = createLogger({ name: 'test', level: 'debug', traceContext: true }, logs);
     server = createServer({
       logger,
       services: [{ definition: GreeterService, implementation: loggingGreeter(logger) }],

@@ -42,7 +42,8 @@ describe('traces of the whole stack, exported over OTLP', () => {
     running = await startServices(SERVICES, {
       ports: ANY_PORT,
       metricsPorts: ANY_PORT,
-      env: otelEnv(receiver),
+      // At debug, every call is logged (at info, a fast successful unary call is not).
+      env: { ...otelEnv(receiver), LOG_LEVEL: 'debug' },
       onLine: (service, line, stream) => {
         if (stream === 'stdout') logs.push({ service, line: JSON.parse(line) as Record<string, unknown> });
       },

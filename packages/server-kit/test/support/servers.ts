@@ -13,11 +13,15 @@ export interface TestServer {
 /** createServer with these services, logging at debug into a LogSink, bound on 127.0.0.1:0. */
 export async function startServer(
   services: { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[],
-  { onClose, limits }: { onClose?: () => void | Promise<void>; limits?: Partial<ServerLimits> } = {},
+  {
+    onClose,
+    limits,
+    slowCallMs,
+  }: { onClose?: () => void | Promise<void>; limits?: Partial<ServerLimits>; slowCallMs?: number } = {},
 ): Promise<TestServer> {
   const logs = new LogSink();
   const logger = createLogger({ name: 'test', level: 'debug' }, logs);
-  const server = createServer({ services, logger, limits, ...(onClose ? { onClose } : {}) });
+  const server = createServer({ services, logger, limits, slowCallMs, ...(onClose ? { onClose } : {}) });
   const port = await server.listen('127.0.0.1', 0);
   return { server, logs, port, target: `127.0.0.1:${port}` };
 }

@@ -146,6 +146,24 @@ export const HelloReply: MessageFns<HelloReply> = {
 };
 
 /** The greeting service definition. */
+export type GreeterDefinition = typeof GreeterDefinition;
+export const GreeterDefinition = {
+  name: "Greeter",
+  fullName: "helloworld.Greeter",
+  methods: {
+    /** Sends a greeting. */
+    sayHello: {
+      name: "SayHello",
+      requestType: HelloRequest as typeof HelloRequest,
+      requestStream: false,
+      responseType: HelloReply as typeof HelloReply,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** The greeting service definition. */
 export type GreeterService = typeof GreeterService;
 export const GreeterService = {
   /** Sends a greeting. */

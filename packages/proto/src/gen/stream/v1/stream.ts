@@ -503,6 +503,48 @@ export const AllStreamResponse: MessageFns<AllStreamResponse> = {
 };
 
 /** StreamService shows the three streaming call kinds of gRPC. */
+export type StreamServiceDefinition = typeof StreamServiceDefinition;
+export const StreamServiceDefinition = {
+  name: "StreamService",
+  fullName: "stream.v1.StreamService",
+  methods: {
+    /** GetStream answers one request with `count` messages, `interval_ms` apart (server streaming). */
+    getStream: {
+      name: "GetStream",
+      requestType: GetStreamRequest as typeof GetStreamRequest,
+      requestStream: false,
+      responseType: GetStreamResponse as typeof GetStreamResponse,
+      responseStream: true,
+      options: {},
+    },
+    /**
+     * PutStream takes messages until the client half-closes, then answers once with a summary
+     * (client streaming).
+     */
+    putStream: {
+      name: "PutStream",
+      requestType: PutStreamRequest as typeof PutStreamRequest,
+      requestStream: true,
+      responseType: PutStreamResponse as typeof PutStreamResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * AllStream answers every message, in order, with a greeting that the service obtains from
+     * helloworld.Greeter (bidirectional streaming, and a service-to-service call per message).
+     */
+    allStream: {
+      name: "AllStream",
+      requestType: AllStreamRequest as typeof AllStreamRequest,
+      requestStream: true,
+      responseType: AllStreamResponse as typeof AllStreamResponse,
+      responseStream: true,
+      options: {},
+    },
+  },
+} as const;
+
+/** StreamService shows the three streaming call kinds of gRPC. */
 export type StreamServiceService = typeof StreamServiceService;
 export const StreamServiceService = {
   /** GetStream answers one request with `count` messages, `interval_ms` apart (server streaming). */

@@ -1,5 +1,4 @@
-export { prometheusNameOf, withUnitSuffixes } from './prometheus';
-export type { SdkPlan } from './sdk';
+export type { SdkPlan } from './readers';
 export {
   type Env,
   NO_TELEMETRY,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Meter, Tracer } from '@opentelemetry/api';
-import type { SdkPlan } from './sdk';
+import type { SdkPlan } from './readers';
 
 /** The environment telemetry is configured from. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -62,8 +62,11 @@ export const NO_TELEMETRY: Telemetry = Object.freeze({
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   // The SDK and its exporters read process.env themselves: so does this, to agree with them.
   const plan = planOf(options, process.env);
-  if (!plan.traces && !plan.prometheus && !plan.otlpMetrics) return NO_TELEMETRY;
-  const { startSdk } = require('./sdk') as typeof import('./sdk');
+  if (plan.traces === 'off' && !plan.prometheus && plan.otlpMetrics === undefined) return NO_TELEMETRY;
+  // Metrics alone, the default, do without NodeSDK (see meters.ts).
+  const { startSdk } = (
+    plan.traces === 'off' ? require('./meters') : require('./sdk')
+  ) as typeof import('./sdk');
   const started = await startSdk(plan, options);
   return {
     ...started,

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { freePort } from '@repo/test-kit';
-import { prometheusNameOf, startTelemetry, type Telemetry } from '../src';
+import { startTelemetry, type Telemetry } from '../src';
+import { prometheusNameOf } from '../src/prometheus';
 
 describe('prometheusNameOf', () => {
   it.each([

@@ -1,16 +1,18 @@
 import {
+  type Deadline,
   Metadata,
-  ResponderBuilder,
-  ServerInterceptingCall,
+  type ServerInterceptingCall,
+  type ServerInterceptingCallInterface,
   type ServerInterceptor,
-  ServerListenerBuilder,
+  type StatusObject,
   status,
 } from '@grpc/grpc-js';
+import type { InterceptingServerListener } from '@grpc/grpc-js/build/src/server-interceptors';
 import type { Span } from '@opentelemetry/api';
+import { type BaseCallObserver, installBaseCallHooks, observeBaseCall, streamGone } from './base-call';
 import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
-import { endServerSpan, type ServerCallTelemetry } from './call-telemetry';
+import { endServerSpan, type ServerCallTelemetry, type ServerMetrics } from './call-telemetry';
 import { INSTANCE, type Logger, traceFieldsOf } from './logger';
-import { countMessageBytes, type MessageBytes } from './message-bytes';
 
 /**
  * Health checks get no span: probes would fill every trace backend with a root span per check
@@ -55,119 +57,196 @@ const SERVER_FAULTS = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS
  *   span ids when it is traced (a fast successful unary call at debug: see SLOW_CALL_MS);
  * - with `telemetry`, records gRPC's standard metrics (gRFC A66) and a SERVER span that
  *   continues the caller's trace (see ServerCallTelemetry).
+ *
+ * It must be the first interceptor: it also sees what grpc-js's base call does on its own
+ * (see installBaseCallHooks).
  */
 export function createCallLogInterceptor(
   logger: Logger,
   telemetry?: ServerCallTelemetry,
   slowCallMs = SLOW_CALL_MS,
 ): ServerInterceptor {
-  const metrics = telemetry?.metrics;
-  return (methodDescriptor, call) => {
-    const started = performance.now();
-    const method = methodDescriptor.path;
-    const name = method.slice(1);
-    const unary = !methodDescriptor.requestStream && !methodDescriptor.responseStream;
-    metrics?.callStarted(name);
-    const bytes: MessageBytes | undefined = metrics && countMessageBytes(call);
-    let span: Span | undefined;
-    let requestId = '';
-    let headersSent = false;
-    let ended = false;
-    // Once per call, at its end: metrics, span and log line.
-    const finish = (code: status, details: string) => {
-      if (ended) return;
-      ended = true;
-      const elapsedMs = performance.now() - started;
-      if (metrics && bytes) metrics.callEnded(name, code, elapsedMs / 1000, bytes.sent, bytes.received);
-      if (span) endServerSpan(span, code, details);
-      const level = levelOf(code, unary && elapsedMs < slowCallMs);
-      if (!logger.isLevelEnabled(level)) return;
-      const durationMs = Math.round(elapsedMs * 1000) / 1000;
-      const fields = {
-        requestId,
-        method,
-        code: status[code],
-        durationMs,
-        ...(code === status.OK ? {} : { details }),
-        ...(span && traceFieldsOf(span)),
-      };
-      logger[level](fields, 'call');
-    };
-    const finishCancelled = () => {
-      // grpc-js ends a call whose deadline passed without going through sendStatus.
-      const deadline = call.getDeadline();
-      const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-      const expired = deadlineMs - Date.now() <= DEADLINE_SLACK_MS;
-      finish(
-        expired ? status.DEADLINE_EXCEEDED : status.CANCELLED,
-        expired ? 'Deadline exceeded' : 'Cancelled',
-      );
-    };
-    // A status for a stream the client has reset is dropped by grpc-js: what the call got is the
-    // reset. Since Node 24, a response write still in flight when the reset comes completes
-    // without an error, so a handler can get as far as its status (OK, say) after the reset.
-    const http2Stream = http2StreamOf(call);
-    const finishWith = (callStatus: { code: status; details: string }) => {
-      if (http2Stream && (http2Stream.destroyed || http2Stream.closed)) finishCancelled();
-      else finish(callStatus.code, callStatus.details);
-    };
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata, next) => {
-        requestId = ensureRequestId(metadata);
-        if (!method.startsWith(UNTRACED_SERVICE)) span = telemetry?.startSpan(name, metadata);
-        next(metadata);
-      })
-      .withOnCancel(finishCancelled)
-      .build();
-    // grpc-js answers some calls from inside its base call, without going through any
-    // interceptor's responder: a request it cannot decode or decompress, a message over the size
-    // limits. Those statuses reach only the base call's own sendStatus; logged there, they appear
-    // under their real code instead of as a cancellation. (This interceptor is the first, so
-    // `call` is the base call; `finish` runs once per call either way.)
-    const sendStatus = call.sendStatus.bind(call);
-    call.sendStatus = (callStatus) => {
-      finishWith(callStatus);
-      sendStatus(callStatus);
-    };
-    const responder = new ResponderBuilder()
-      .withStart((next) => next(listener))
-      .withSendMetadata((metadata, next) => {
-        headersSent = true;
-        metadata.set(REQUEST_ID_HEADER, requestId);
-        metadata.set(SERVED_BY_HEADER, INSTANCE);
-        next(metadata);
-      })
-      .withSendStatus((callStatus, next) => {
-        finishWith(callStatus);
-        if (headersSent) {
-          next(callStatus);
-          return;
-        }
-        // A call that fails before sending anything gets a trailers-only response: without this,
-        // its client would not learn the request id under which the failure was logged.
-        const metadata = callStatus.metadata?.clone() ?? new Metadata();
-        metadata.set(REQUEST_ID_HEADER, requestId);
-        metadata.set(SERVED_BY_HEADER, INSTANCE);
-        next({ ...callStatus, metadata });
-      })
-      .build();
-    return new ServerInterceptingCall(call, responder);
-  };
+  installBaseCallHooks();
+  const settings: CallLogSettings = { logger, telemetry, metrics: telemetry?.metrics, slowCallMs };
+  // grpc-js types an interceptor's result as its own class; it needs only the interface.
+  return (method, call) =>
+    new LoggedCall(
+      settings,
+      method.path,
+      !method.requestStream && !method.responseStream,
+      call,
+    ) as unknown as ServerInterceptingCall;
+}
+
+type BaseCall = ServerInterceptingCallInterface;
+
+interface CallLogSettings {
+  readonly logger: Logger;
+  readonly telemetry: ServerCallTelemetry | undefined;
+  readonly metrics: ServerMetrics | undefined;
+  readonly slowCallMs: number;
 }
 
 /**
- * The HTTP/2 stream of grpc-js's base call (a private field of it), whose state decides whether
- * grpc-js still sends a status: it drops one for a stream already closed or destroyed. Undefined
- * when `call` is not the base call (this interceptor is not the first) or grpc-js changed; the
- * call-log tests then fail on a reset call logged as OK.
+ * One call as the call log sees it: grpc-js's intercepting call for the next interceptor (or the
+ * handler), the listener of the base call's events, and the observer of what the base call does
+ * on its own, all in one object with its methods on the prototype. (Built from grpc-js's
+ * listener and responder builders, the same work took a dozen closures and objects per call,
+ * and left V8's young-generation collections three times as long: BENCHMARKS.md.)
  */
-function http2StreamOf(call: object): { readonly closed: boolean; readonly destroyed: boolean } | undefined {
-  const stream = (call as { stream?: unknown }).stream;
-  if (typeof stream !== 'object' || stream === null) return undefined;
-  const { closed, destroyed } = stream as { closed?: unknown; destroyed?: unknown };
-  return typeof closed === 'boolean' && typeof destroyed === 'boolean'
-    ? (stream as { closed: boolean; destroyed: boolean })
-    : undefined;
+class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerListener, BaseCallObserver {
+  sentBytes = 0;
+  receivedBytes = 0;
+  private readonly started = performance.now();
+  private readonly name: string;
+  private requestId = '';
+  private span: Span | undefined;
+  private headersSent = false;
+  private ended = false;
+  private next: InterceptingServerListener | undefined;
+
+  constructor(
+    private readonly settings: CallLogSettings,
+    private readonly method: string,
+    private readonly unary: boolean,
+    private readonly base: ServerInterceptingCallInterface,
+  ) {
+    this.name = method.slice(1);
+    settings.metrics?.callStarted(this.name);
+    observeBaseCall(base, this);
+  }
+
+  // The base call's events, passed on to the next listener.
+
+  onReceiveMetadata(metadata: Metadata): void {
+    this.requestId = ensureRequestId(metadata);
+    if (!this.method.startsWith(UNTRACED_SERVICE))
+      this.span = this.settings.telemetry?.startSpan(this.name, metadata);
+    this.next?.onReceiveMetadata(metadata);
+  }
+
+  onReceiveMessage(message: unknown): void {
+    this.next?.onReceiveMessage(message);
+  }
+
+  onReceiveHalfClose(): void {
+    this.next?.onReceiveHalfClose();
+  }
+
+  /** Also at the end of every call that got its status: finish has run by then, once. */
+  onCancel(): void {
+    this.finishCancelled();
+    this.next?.onCancel();
+  }
+
+  // The intercepting call.
+
+  start(listener: InterceptingServerListener): void {
+    this.next = listener;
+    this.base.start(this);
+  }
+
+  sendMetadata(metadata: Metadata): void {
+    this.headersSent = true;
+    metadata.set(REQUEST_ID_HEADER, this.requestId);
+    metadata.set(SERVED_BY_HEADER, INSTANCE);
+    this.base.sendMetadata(metadata);
+  }
+
+  sendMessage(message: unknown, callback: () => void): void {
+    // The base call would send its own headers first, without ours.
+    if (!this.headersSent) this.sendMetadata(new Metadata());
+    this.base.sendMessage(message, callback);
+  }
+
+  sendStatus(callStatus: StatusObject): void {
+    this.statusSent(callStatus);
+    if (this.headersSent) {
+      this.base.sendStatus(callStatus);
+      return;
+    }
+    // A call that fails before sending anything gets a trailers-only response: without this,
+    // its client would not learn the request id under which the failure was logged.
+    const metadata = callStatus.metadata?.clone() ?? new Metadata();
+    metadata.set(REQUEST_ID_HEADER, this.requestId);
+    metadata.set(SERVED_BY_HEADER, INSTANCE);
+    this.base.sendStatus({ ...callStatus, metadata });
+  }
+
+  startRead(): void {
+    this.base.startRead();
+  }
+
+  getPeer(): string {
+    return this.base.getPeer();
+  }
+
+  getDeadline(): Deadline {
+    return this.base.getDeadline();
+  }
+
+  getHost(): string {
+    return this.base.getHost();
+  }
+
+  getAuthContext(): ReturnType<BaseCall['getAuthContext']> {
+    return this.base.getAuthContext();
+  }
+
+  getConnectionInfo(): ReturnType<BaseCall['getConnectionInfo']> {
+    return this.base.getConnectionInfo();
+  }
+
+  getMetricsRecorder(): ReturnType<BaseCall['getMetricsRecorder']> {
+    return this.base.getMetricsRecorder();
+  }
+
+  // The end of the call.
+
+  /**
+   * A status on its way out: ours, or one grpc-js's base call sends on its own. A status for a
+   * stream the client has reset is dropped by grpc-js: what the call got is the reset. (Since
+   * Node 24, a response write still in flight when the reset comes completes without an error,
+   * so a handler can get as far as its status, OK say, after the reset.)
+   */
+  statusSent(callStatus: { code: number; details: string }): void {
+    if (streamGone(this.base)) this.finishCancelled();
+    else this.finish(callStatus.code, callStatus.details);
+  }
+
+  private finishCancelled(): void {
+    if (this.ended) return;
+    // grpc-js ends a call whose deadline passed without going through sendStatus.
+    const deadline = this.base.getDeadline();
+    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+    const expired = deadlineMs - Date.now() <= DEADLINE_SLACK_MS;
+    this.finish(
+      expired ? status.DEADLINE_EXCEEDED : status.CANCELLED,
+      expired ? 'Deadline exceeded' : 'Cancelled',
+    );
+  }
+
+  /** Once per call, at its end: metrics, span and log line. */
+  private finish(code: status, details: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    const { logger, metrics, slowCallMs } = this.settings;
+    const elapsedMs = performance.now() - this.started;
+    metrics?.callEnded(this.name, code, elapsedMs / 1000, this.sentBytes, this.receivedBytes);
+    const span = this.span;
+    if (span) endServerSpan(span, code, details);
+    const level = levelOf(code, this.unary && elapsedMs < slowCallMs);
+    if (!logger.isLevelEnabled(level)) return;
+    const fields = {
+      requestId: this.requestId,
+      method: this.method,
+      code: status[code],
+      durationMs: Math.round(elapsedMs * 1000) / 1000,
+      ...(code === status.OK ? {} : { details }),
+      ...(span && traceFieldsOf(span)),
+    };
+    logger[level](fields, 'call');
+  }
 }
 
 function levelOf(code: status, fastUnary: boolean): 'debug' | 'info' | 'warn' | 'error' {

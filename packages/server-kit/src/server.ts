@@ -19,7 +19,6 @@ import { OTHER_METHOD, ServerCallTelemetry, type ServerMetrics } from './call-te
 import { guardService, HandlerGauge } from './guard';
 import { grpcOptionsOf, limitsWith, type ServerLimits } from './limits';
 import type { Logger } from './logger';
-import { assertMessageHooks } from './message-bytes';
 import { enforcePingPolicy, http2ServersOf, type PingPolicy } from './ping-policy';
 import { trackSession } from './round-trip';
 import { type ServerTls, serverCredentialsOf, tlsModeOf } from './tls';
@@ -105,7 +104,6 @@ export class GrpcServer {
     this.handlers = new HandlerGauge(this.limits.maxRunningHandlers);
     const callTelemetry = telemetry && new ServerCallTelemetry(telemetry);
     this.metrics = callTelemetry?.metrics;
-    if (this.metrics) assertMessageHooks();
     if (telemetry?.meter) observeHandlers(telemetry.meter, this.handlers);
     // The call log comes first: it sees each call before authentication, so rejected calls are
     // logged, and it receives grpc-js's base call, whose message sizes it counts.

@@ -426,9 +426,11 @@ describe('the stream service, after the fuzzing', () => {
     const after = await service.stats();
     // The heap after a full GC is what a leak would grow: about 2 MiB more here (compiled code
     // and caches), and under 3 MiB after ten times the calls. RSS also holds what V8 and the
-    // allocator keep for reuse: 35-50 MiB more here, under 70 MiB after ten times the calls.
+    // allocator keep for reuse, most of it the young generation V8 grows under load and keeps
+    // (Node 24: up to 2 × 64 MiB): 80-105 MiB more here, whether AllStream has 1 or 16 Greeter
+    // calls in flight.
     expect(after.heapUsed - baseline.heapUsed).toBeLessThan(6 * MiB);
-    expect(after.rss - baseline.rss).toBeLessThan(96 * MiB);
+    expect(after.rss - baseline.rss).toBeLessThan(144 * MiB);
     expect(after.fds).toBe(baseline.fds);
     for (const logs of [service.logs, greeterProcess.logs]) {
       expect(logs.filter((line) => line.msg === 'handler failed' || line.code === 'UNKNOWN')).toEqual([]);

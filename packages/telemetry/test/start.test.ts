@@ -10,7 +10,9 @@ describe('startTelemetry', () => {
       expect(telemetry).toBe(NO_TELEMETRY);
       // The SDK costs ~100 ms of start-up: the module must not even be loaded.
       const loaded = Object.keys(require.cache);
-      expect(loaded.filter((path) => /[\\/]src[\\/]sdk\.ts$|@opentelemetry[\\/]sdk-node/.test(path))).toEqual([]);
+      expect(loaded.filter((path) => /[\\/]src[\\/]sdk\.ts$|@opentelemetry[\\/]sdk-node/.test(path))).toEqual(
+        [],
+      );
     } finally {
       process.env = saved;
     }

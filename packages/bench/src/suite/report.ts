@@ -207,9 +207,12 @@ export function goalsOf(suite: SuiteResult): Goal[] {
   const manyP50 = allMany ? medianOf(allMany, 'ours-stream', p50) : Number.NaN;
   const hop =
     all && latency ? medianOf(all, 'ours-stream', p50) - medianOf(latency, 'ours-greeter', p50) : Number.NaN;
-  const startupOf = (name: ContenderName) => suite.startup.find((s) => s.name === name)?.medianMs ?? Number.NaN;
+  const startupOf = (name: ContenderName) =>
+    suite.startup.find((s) => s.name === name)?.medianMs ?? Number.NaN;
   const tutorialStart = startupOf('tutorial');
-  const startRatios = (['ours-greeter', 'ours-stream'] as const).map((name) => startupOf(name) / tutorialStart);
+  const startRatios = (['ours-greeter', 'ours-stream'] as const).map(
+    (name) => startupOf(name) / tutorialStart,
+  );
   const startup = suite.startup.map((s) => `${LABELS[s.name]} ${s.medianMs.toFixed(0)} ms`).join(', ');
   const telemetry = find(suite, 'telemetry-unary');
   const costs = telemetry ? telemetryRows(telemetry) : [];
@@ -231,7 +234,9 @@ export function goalsOf(suite: SuiteResult): Goal[] {
     },
     {
       goal: '4. AllStream 4 × 10 through the Greeter hop: ≥ 6,000 messages/s, p50 ≤ 5 ms',
-      measured: allMany ? `${formatValue(manyRate)} messages/s, p50 ${formatValue(manyP50 / 1000)} ms` : 'n/a',
+      measured: allMany
+        ? `${formatValue(manyRate)} messages/s, p50 ${formatValue(manyP50 / 1000)} ms`
+        : 'n/a',
       met: manyRate >= 6_000 && manyP50 <= 5_000,
     },
     {

@@ -78,8 +78,6 @@ export function createCallLogInterceptor(
     ) as unknown as ServerInterceptingCall;
 }
 
-type BaseCall = ServerInterceptingCallInterface;
-
 interface CallLogSettings {
   readonly logger: Logger;
   readonly telemetry: ServerCallTelemetry | undefined;
@@ -189,15 +187,15 @@ class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerL
     return this.base.getHost();
   }
 
-  getAuthContext(): ReturnType<BaseCall['getAuthContext']> {
+  getAuthContext(): ReturnType<ServerInterceptingCallInterface['getAuthContext']> {
     return this.base.getAuthContext();
   }
 
-  getConnectionInfo(): ReturnType<BaseCall['getConnectionInfo']> {
+  getConnectionInfo(): ReturnType<ServerInterceptingCallInterface['getConnectionInfo']> {
     return this.base.getConnectionInfo();
   }
 
-  getMetricsRecorder(): ReturnType<BaseCall['getMetricsRecorder']> {
+  getMetricsRecorder(): ReturnType<ServerInterceptingCallInterface['getMetricsRecorder']> {
     return this.base.getMetricsRecorder();
   }
 

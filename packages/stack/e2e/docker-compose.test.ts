@@ -180,12 +180,18 @@ describe('docker compose up', () => {
         MINUTE,
       );
       expect(started.map(({ metric }) => `${metric.job} ${metric.instance}`).sort()).toEqual(expected);
-      const methods = await query('sum by (job, grpc_method) (grpc_server_call_started_total)');
+      // The stream service may have been counted first for an earlier test's GetStream: wait for
+      // the scrape that has this test's AllStreams too.
+      const wanted = ['greeter helloworld.Greeter/SayHello', 'stream stream.v1.StreamService/AllStream'];
+      const methods = await pollUntil(
+        'the SayHello and AllStream calls in Prometheus',
+        () => query('sum by (job, grpc_method) (grpc_server_call_started_total)'),
+        (series) =>
+          wanted.every((name) => series.some(({ metric }) => `${metric.job} ${metric.grpc_method}` === name)),
+        MINUTE,
+      );
       expect(methods.map(({ metric }) => `${metric.job} ${metric.grpc_method}`)).toEqual(
-        expect.arrayContaining([
-          'greeter helloworld.Greeter/SayHello',
-          'stream stream.v1.StreamService/AllStream',
-        ]),
+        expect.arrayContaining(wanted),
       );
     },
     3 * MINUTE,

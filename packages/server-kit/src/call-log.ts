@@ -208,6 +208,8 @@ class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerL
    * so a handler can get as far as its status, OK say, after the reset.)
    */
   statusSent(callStatus: { code: number; details: string }): void {
+    // Our sendStatus reports the status, then the base call's hook sees it again.
+    if (this.ended) return;
     if (streamGone(this.base)) this.finishCancelled();
     else this.finish(callStatus.code, callStatus.details);
   }

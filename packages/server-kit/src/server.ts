@@ -137,12 +137,7 @@ export class GrpcServer {
    * marks every service SERVING, and resolves with the bound port.
    */
   async listen(host: string, port: number, tls?: ServerTls): Promise<number> {
-    const address = `${host}:${port}`;
-    const bound = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, serverCredentialsOf(tls), (err, boundPort) =>
-        err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve(boundPort),
-      );
-    });
+    const bound = await bind(this.server, host, port, tls, '');
     const pings: PingPolicy = this.limits;
     for (const http2Server of http2ServersOf(this.server)) {
       http2Server.on('session', (session) => {
@@ -179,14 +174,7 @@ export class GrpcServer {
   async listenHealth(host: string, port: number): Promise<number> {
     const server = new Server(grpcOptionsOf(this.limits));
     this.health.addToServer(server);
-    const address = `${host}:${port}`;
-    const bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, serverCredentialsOf(undefined), (err, boundPort) =>
-        err
-          ? reject(new Error(`cannot listen on ${address} for health: ${err.message}`))
-          : resolve(boundPort),
-      );
-    });
+    const bound = await bind(server, host, port, undefined, ' for health');
     this.healthServer = server;
     this.logger.info({ host, port: bound, services: [HEALTH_SERVICE], tls: 'off' }, 'serving health');
     return bound;
@@ -257,6 +245,22 @@ export class GrpcServer {
   private statusMap(status: ServingStatus): Record<string, ServingStatus> {
     return Object.fromEntries(['', ...this.serviceNames].map((name) => [name, status]));
   }
+}
+
+/** Binds `server` on `host:port` and resolves with the port; `purpose` completes the error message. */
+function bind(
+  server: Server,
+  host: string,
+  port: number,
+  tls: ServerTls | undefined,
+  purpose: string,
+): Promise<number> {
+  const address = `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, serverCredentialsOf(tls), (err, boundPort) =>
+      err ? reject(new Error(`cannot listen on ${address}${purpose}: ${err.message}`)) : resolve(boundPort),
+    );
+  });
 }
 
 /** Records the path of every method registered on `server` from now on. */

@@ -4,7 +4,6 @@ import { isCallError } from '@repo/client-kit';
 import type { Greeter } from '@repo/greeter-client';
 import type { AllStreamRequest, AllStreamResponse } from '@repo/proto';
 import { messagesOf, requestIdOf, StatusError, signalOf } from '@repo/server-kit';
-import { mapInOrder } from './in-order';
 
 /** Deadline of a Greeter call when the AllStream call itself has none (or a later one). */
 export const GREETER_TIMEOUT_MS = 5_000;
@@ -29,54 +28,40 @@ export function greeterErrorToStatus(err: unknown, greeterTarget: string, positi
 }
 
 /**
- * Greeter calls in flight per AllStream call, at most. A client that sends its names ahead gets
- * them greeted side by side rather than one round trip after another; one that waits for each
- * answer (one in flight) is served as before.
+ * Answers every message, in order, with the Greeter's greeting for its name. Each Greeter call
+ * gets this call's deadline (or GREETER_TIMEOUT_MS, if earlier) and is cancelled with it, and it
+ * carries this call's request id, and `greeterToken` when the Greeter requires one (the
+ * client's own token is for this service only and is never forwarded). The next message is read
+ * only once the previous answer is written, so a slow client slows the Greeter traffic rather
+ * than filling our memory.
  */
-export const GREETER_CALLS_IN_FLIGHT = 16;
-
-/**
- * Answers every message, in order, with the Greeter's greeting for its name. Up to `inFlight`
- * Greeter calls run at once (a later one may answer first; the answers are still written in the
- * order of the names); each gets this call's deadline (or GREETER_TIMEOUT_MS, if earlier), its
- * request id, and `greeterToken` when the Greeter requires one (the client's own token is for
- * this service only and is never forwarded). When this call ends early (cancelled, out of time,
- * or failed), the Greeter calls still in flight are cancelled. A message is read only while
- * there is room among the calls in flight and the client is taking the answers, so a slow
- * client slows the Greeter traffic rather than filling our memory.
- */
-export function createAllStream(greeter: Greeter, greeterToken?: string, inFlight = GREETER_CALLS_IN_FLIGHT) {
+export function createAllStream(greeter: Greeter, greeterToken?: string) {
   return async function allStream(
     call: ServerDuplexStream<AllStreamRequest, AllStreamResponse>,
   ): Promise<void> {
-    const callSignal = signalOf(call);
-    const ended = new AbortController();
+    const signal = signalOf(call);
+    const requestId = requestIdOf(call);
     // Not `parent: call`: grpc-js adds a 'cancelled' listener to the parent for every child call
     // and never removes it, so a stream of a million messages would hold a million finished
     // calls until it ends. The deadline and the signal carry the same, and let go of each call.
-    const options = {
-      deadline: deadlineOf(call),
-      signal: AbortSignal.any([callSignal, ended.signal]),
-      timeoutMs: GREETER_TIMEOUT_MS,
-      requestId: requestIdOf(call),
-      token: greeterToken,
-    };
-    const greet = ({ name }: AllStreamRequest, index: number) =>
-      greeter.sayHello(name, options).catch((err: unknown) => {
-        throw greeterErrorToStatus(err, greeter.target, index + 1);
-      });
+    const deadline = deadlineOf(call);
+    let position = 0;
     try {
-      for await (const greeting of mapInOrder(messagesOf(call), greet, inFlight)) {
-        if (callSignal.aborted) return;
+      for await (const { name } of messagesOf(call)) {
+        position++;
+        const greeting = await greeter
+          .sayHello(name, { deadline, signal, timeoutMs: GREETER_TIMEOUT_MS, requestId, token: greeterToken })
+          .catch((err: unknown) => {
+            throw greeterErrorToStatus(err, greeter.target, position);
+          });
+        if (signal.aborted) return;
         if (!call.write({ message: greeting.message, servedBy: greeting.servedBy })) {
-          await once(call, 'drain', { signal: callSignal });
+          await once(call, 'drain', { signal });
         }
       }
     } catch (err: unknown) {
-      if (callSignal.aborted) return;
+      if (signal.aborted) return;
       throw err;
-    } finally {
-      ended.abort();
     }
     call.end();
   };

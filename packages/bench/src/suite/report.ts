@@ -140,25 +140,35 @@ function telemetryTable(result: ScenarioResult): string[] {
     formatValue(row.peakRssMb),
     (result.samples[row.name] ?? []).map((sample) => formatValue(totalCpu(sample))).join(', '),
   ]);
-  const errors = Object.entries(errorsOf(result));
   return [
-    `### ${result.scenario.title}`,
-    '',
-    `| ${head.join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...lines.map((row) => `| ${row.join(' | ')} |`),
-    '',
+    ...tableOf(result.scenario.title, head, lines),
     `Medians of ${runsOf([result])} runs each, in the order ${roundOrder(result.scenario, 0)
       .map((name) => (TELEMETRY_LABELS[name] ?? name).slice(0, 3))
       .join(' ')}, the next round in reverse. Cost per ${unit}: CPU µs per ${unit} minus that of (a).${
       hasCompanion ? ' The stream service and its Greeter share one CPU.' : ''
-    } ${
-      errors.length > 0
-        ? `**Errors:** ${errors.map(([code, count]) => `${code} × ${count}`).join(', ')}`
-        : 'Every response checked: no errors.'
-    }`,
+    } ${errorsSentenceOf(result)}`,
     '',
   ];
+}
+
+/** A scenario's heading and a Markdown table, followed by an empty line. */
+function tableOf(title: string, head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [
+    `### ${title}`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+  ];
+}
+
+/** The errors of every call in a scenario, or that there were none. */
+function errorsSentenceOf(result: ScenarioResult): string {
+  const errors = Object.entries(errorsOf(result));
+  return errors.length > 0
+    ? `**Errors:** ${errors.map(([code, count]) => `${code} × ${count}`).join(', ')}`
+    : 'Every response checked: no errors.';
 }
 
 interface Goal {
@@ -290,19 +300,7 @@ function scenarioTable(result: ScenarioResult): string[] {
       name === ours ? '' : x(medianOf(result, ours, rate) / value),
     ];
   });
-  const errors = Object.entries(errorsOf(result));
-  return [
-    `### ${result.scenario.title}`,
-    '',
-    `| ${head.join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-    '',
-    errors.length > 0
-      ? `**Errors:** ${errors.map(([code, count]) => `${code} × ${count}`).join(', ')}`
-      : 'Every response checked: no errors.',
-    '',
-  ];
+  return [...tableOf(result.scenario.title, head, rows), errorsSentenceOf(result), ''];
 }
 
 /** The generated part of BENCHMARKS.md, between BEGIN and END. */

@@ -1,25 +1,20 @@
 import { status } from '@grpc/grpc-js';
-import { StreamClient } from '@repo/stream-client';
+import type { StreamClient } from '@repo/stream-client';
 import { drain, waitFor } from '@repo/test-kit';
 import { GREETER_TIMEOUT_MS } from '../src/all-stream';
-import { ALL_STREAM, callLines, type Served, serveStream } from './support/stack';
-import { serveTestGreeter, type TestGreeter } from './support/test-greeter';
+import { ALL_STREAM, callLines, type Served } from './support/stack';
+import { startStackWithTestGreeter, type TestGreeter } from './support/test-greeter';
 
 let greeter: TestGreeter;
 let stream: Served;
 let client: StreamClient;
+let stop: () => Promise<void>;
 
 beforeEach(async () => {
-  greeter = await serveTestGreeter();
-  stream = await serveStream(greeter.running.target);
-  client = new StreamClient({ target: stream.running.target });
+  ({ greeter, stream, client, stop } = await startStackWithTestGreeter());
 });
 
-afterEach(async () => {
-  client.close();
-  await stream.running.stop();
-  await greeter.running.stop();
-});
+afterEach(() => stop());
 
 // gRPC sends a deadline as a relative timeout, which each hop turns back into a time on
 // arrival: over loopback that adds a few milliseconds per hop, never seconds.

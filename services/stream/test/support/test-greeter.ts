@@ -1,7 +1,8 @@
 import type { Deadline } from '@grpc/grpc-js';
 import { type GreeterServer, GreeterService } from '@repo/proto';
 import { createServer, invalidArgument } from '@repo/server-kit';
-import { type Served, serve } from './stack';
+import { StreamClient } from '@repo/stream-client';
+import { type Served, type StreamStack, serve, serveStream } from './stack';
 
 /** What the test Greeter saw of one SayHello call. */
 export interface SeenCall {
@@ -14,8 +15,6 @@ export interface SeenCall {
 
 export interface TestGreeter extends Served {
   calls: SeenCall[];
-  /** The most SayHello calls it had in flight at once. */
-  peakInFlight(): number;
 }
 
 function toMs(deadline: Deadline): number {
@@ -25,13 +24,10 @@ function toMs(deadline: Deadline): number {
 /**
  * A Greeter that records what each call carried. It answers `Hello <name>` at once, except for
  * the name 'hang', which it never answers (that call ends only when cancelled or out of time),
- * names that start with 'invalid', answered INVALID_ARGUMENT, and names that end in `~<ms>`
- * (`Ada~30`), answered that many ms later.
+ * and names that start with 'invalid', answered INVALID_ARGUMENT.
  */
 export async function serveTestGreeter(): Promise<TestGreeter> {
   const calls: SeenCall[] = [];
-  let inFlight = 0;
-  let peak = 0;
   const implementation: GreeterServer = {
     sayHello(call, callback) {
       const seen: SeenCall = {
@@ -41,30 +37,36 @@ export async function serveTestGreeter(): Promise<TestGreeter> {
         cancelled: false,
       };
       calls.push(seen);
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      let timer: NodeJS.Timeout | undefined;
       call.once('cancelled', () => {
         seen.cancelled = true;
-        clearTimeout(timer);
       });
-      const answer = () => {
-        inFlight--;
-        callback(null, { message: `Hello ${call.request.name}` });
-      };
-      const delayMs = /~(\d+)$/.exec(call.request.name)?.[1];
       if (call.request.name === 'hang') return;
       if (call.request.name.startsWith('invalid')) {
-        inFlight--;
         callback(invalidArgument('name: not this one'));
         return;
       }
-      if (delayMs) timer = setTimeout(answer, Number(delayMs));
-      else answer();
+      callback(null, { message: `Hello ${call.request.name}` });
     },
   };
   const served = await serve('test-greeter', (logger) =>
     createServer({ logger, services: [{ definition: GreeterService, implementation }] }),
   );
-  return { ...served, calls, peakInFlight: () => peak };
+  return { ...served, calls };
+}
+
+/** The stream service pointed at a test Greeter, and the client library pointed at it. */
+export async function startStackWithTestGreeter(): Promise<StreamStack & { greeter: TestGreeter }> {
+  const greeter = await serveTestGreeter();
+  const stream = await serveStream(greeter.running.target);
+  const client = new StreamClient({ target: stream.running.target });
+  return {
+    greeter,
+    stream,
+    client,
+    async stop() {
+      client.close();
+      await stream.running.stop();
+      await greeter.running.stop();
+    },
+  };
 }

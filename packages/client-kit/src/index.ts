@@ -13,14 +13,16 @@ export { type CallError, describeError, isCallError } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus, waitForServing } from './health';
 export { type Source, writeAll } from './streams';
 export {
-  attributeCache,
   type CallTelemetry,
   createTelemetryInterceptor,
   DURATION_BUCKETS_S,
   injectTraceContext,
   METADATA_GETTER,
+  MethodPoints,
+  methodPointsCache,
   rpcAttributesOf,
   SIZE_BUCKETS_BYTES,
+  statusNameOf,
 } from './telemetry';
 export {
   createTlsCredentials,

@@ -10,7 +10,6 @@ import {
   type Attributes,
   type Context,
   context,
-  type Meter,
   propagation,
   SpanKind,
   SpanStatusCode,
@@ -19,14 +18,17 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import type { CounterPoint, HistogramPoint, MetricRegistry } from '@repo/telemetry';
 
 /**
- * What a client or server instruments its calls with (from `@repo/telemetry`'s startTelemetry,
- * or any OpenTelemetry SDK's). A part that is missing is off and costs nothing per call.
+ * What a client or server instruments its calls with (from `@repo/telemetry`'s startTelemetry;
+ * the tracer may be any OpenTelemetry SDK's). A part that is missing is off and costs nothing
+ * per call.
  */
 export interface CallTelemetry {
   tracer?: Tracer | undefined;
-  meter?: Meter | undefined;
+  /** Where gRPC's standard metrics (gRFC A66) are recorded. */
+  metrics?: MetricRegistry | undefined;
 }
 
 /**
@@ -75,7 +77,7 @@ export function injectTraceContext(metadata: Metadata, from: Context = context.a
  */
 export function createTelemetryInterceptor(telemetry: CallTelemetry, target: string): Interceptor {
   const { tracer } = telemetry;
-  const metrics = telemetry.meter && new ClientMetrics(telemetry.meter, target);
+  const metrics = telemetry.metrics && new ClientMetrics(telemetry.metrics, target);
   return (options, nextCall) => {
     const method = options.method_definition.path.slice(1);
     const started = performance.now();
@@ -85,9 +87,15 @@ export function createTelemetryInterceptor(telemetry: CallTelemetry, target: str
       { kind: SpanKind.CLIENT, attributes: rpcAttributesOf(method) },
       parent,
     );
-    metrics?.started(method);
+    const points = metrics?.of(method);
+    points?.started.add(1);
     const end = (code: status, details: string) => {
-      metrics?.ended(method, code, (performance.now() - started) / 1000);
+      if (points) {
+        const seconds = (performance.now() - started) / 1000;
+        const ended = points.endedWith(code);
+        ended.attempt.record(seconds);
+        ended.call.record(seconds);
+      }
       if (span) {
         span.setAttribute('rpc.grpc.status_code', code);
         if (code !== status.OK) span.setStatus({ code: SpanStatusCode.ERROR, message: details });
@@ -123,61 +131,93 @@ export function rpcAttributesOf(method: string): Attributes {
 }
 
 /**
- * The attributes object of each key, made once: a metric records per call, and the keys (method,
- * status) are few. `make` runs on the first use of a key.
+ * The points of one method's series: `started`, and those of its calls' ends by status code, each
+ * made on the first call that ends with its code. A call records into these directly: no key is
+ * built, no attributes hashed.
  */
-export function attributeCache(make: (key: string) => Attributes): (key: string) => Attributes {
-  const made = new Map<string, Attributes>();
-  return (key) => {
-    let attributes = made.get(key);
-    if (!attributes) {
-      attributes = make(key);
-      made.set(key, attributes);
+export class MethodPoints<Ended> {
+  private readonly byCode: (Ended | undefined)[] = [];
+
+  constructor(
+    readonly started: CounterPoint,
+    private readonly makeEnded: (code: status) => Ended,
+  ) {}
+
+  endedWith(code: status): Ended {
+    let ended = this.byCode[code];
+    if (ended === undefined) {
+      ended = this.makeEnded(code);
+      this.byCode[code] = ended;
     }
-    return attributes;
+    return ended;
+  }
+}
+
+/** The MethodPoints of each method, made on its first call by `make`. */
+export function methodPointsCache<Ended>(
+  make: (method: string) => MethodPoints<Ended>,
+): (method: string) => MethodPoints<Ended> {
+  const made = new Map<string, MethodPoints<Ended>>();
+  return (method) => {
+    let points = made.get(method);
+    if (points === undefined) {
+      points = make(method);
+      made.set(method, points);
+    }
+    return points;
   };
+}
+
+/** The name of a status code in metrics (`grpc.status`): `OK`, `UNAVAILABLE`, or the number. */
+export function statusNameOf(code: status): string {
+  return status[code] ?? String(code);
+}
+
+interface ClientEnded {
+  attempt: HistogramPoint;
+  call: HistogramPoint;
 }
 
 /** A66's client instruments. */
 class ClientMetrics {
-  private readonly attemptStarted;
-  private readonly attemptDuration;
-  private readonly callDuration;
-  private readonly byMethod = attributeCache((method) => ({
-    'grpc.method': method,
-    'grpc.target': this.target,
-  }));
-  private readonly byMethodStatus = attributeCache((key) => {
-    const [method, code] = key.split(' ');
-    return { 'grpc.method': method, 'grpc.target': this.target, 'grpc.status': status[Number(code)] };
-  });
+  readonly of: (method: string) => MethodPoints<ClientEnded>;
 
-  constructor(
-    meter: Meter,
-    private readonly target: string,
-  ) {
-    this.attemptStarted = meter.createCounter('grpc.client.attempt.started', {
+  constructor(registry: MetricRegistry, target: string) {
+    const attemptStarted = registry.counter({
+      name: 'grpc.client.attempt.started',
       unit: '{attempt}',
       description: 'Number of client call attempts started.',
     });
-    const duration = { unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS_S } };
-    this.attemptDuration = meter.createHistogram('grpc.client.attempt.duration', {
-      ...duration,
-      description: 'End-to-end time taken to complete a client call attempt.',
+    const attemptDuration = registry.histogram(
+      {
+        name: 'grpc.client.attempt.duration',
+        unit: 's',
+        description: 'End-to-end time taken to complete a client call attempt.',
+      },
+      DURATION_BUCKETS_S,
+    );
+    const callDuration = registry.histogram(
+      {
+        name: 'grpc.client.call.duration',
+        unit: 's',
+        description: 'Time taken by gRPC to complete an RPC from application perspective.',
+      },
+      DURATION_BUCKETS_S,
+    );
+    this.of = methodPointsCache((method) => {
+      const byMethod = { 'grpc.method': method, 'grpc.target': target };
+      const key = `${method} ${target}`;
+      return new MethodPoints(
+        attemptStarted.point(key, () => byMethod),
+        (code) => {
+          const attributes = () => ({ ...byMethod, 'grpc.status': statusNameOf(code) });
+          const endedKey = `${key} ${code}`;
+          return {
+            attempt: attemptDuration.point(endedKey, attributes),
+            call: callDuration.point(endedKey, attributes),
+          };
+        },
+      );
     });
-    this.callDuration = meter.createHistogram('grpc.client.call.duration', {
-      ...duration,
-      description: 'Time taken by gRPC to complete an RPC from application perspective.',
-    });
-  }
-
-  started(method: string): void {
-    this.attemptStarted.add(1, this.byMethod(method));
-  }
-
-  ended(method: string, code: status, seconds: number): void {
-    const attributes = this.byMethodStatus(`${method} ${code}`);
-    this.attemptDuration.record(seconds, attributes);
-    this.callDuration.record(seconds, attributes);
   }
 }

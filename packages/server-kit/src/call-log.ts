@@ -9,9 +9,16 @@ import {
 } from '@grpc/grpc-js';
 import type { InterceptingServerListener } from '@grpc/grpc-js/build/src/server-interceptors';
 import type { Span } from '@opentelemetry/api';
+import type { MethodPoints } from '@repo/client-kit';
 import { type BaseCallObserver, installBaseCallHooks, observeBaseCall, streamGone } from './base-call';
 import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
-import { endServerSpan, type ServerCallTelemetry, type ServerMetrics } from './call-telemetry';
+import {
+  endServerSpan,
+  recordCallEnd,
+  type ServerCallTelemetry,
+  type ServerEnded,
+  type ServerMetrics,
+} from './call-telemetry';
 import { INSTANCE, type Logger, traceFieldsOf } from './logger';
 
 /**
@@ -97,6 +104,8 @@ class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerL
   receivedBytes = 0;
   private readonly started = performance.now();
   private readonly name: string;
+  /** Its method's metrics, when they are on. */
+  private readonly points: MethodPoints<ServerEnded> | undefined;
   private requestId = '';
   private span: Span | undefined;
   private headersSent = false;
@@ -110,7 +119,8 @@ class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerL
     private readonly base: ServerInterceptingCallInterface,
   ) {
     this.name = method.slice(1);
-    settings.metrics?.callStarted(this.name);
+    this.points = settings.metrics?.of(this.name);
+    this.points?.started.add(1);
     observeBaseCall(base, this);
   }
 
@@ -230,9 +240,9 @@ class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerL
   private finish(code: status, details: string): void {
     if (this.ended) return;
     this.ended = true;
-    const { logger, metrics, slowCallMs } = this.settings;
+    const { logger, slowCallMs } = this.settings;
     const elapsedMs = performance.now() - this.started;
-    metrics?.callEnded(this.name, code, elapsedMs / 1000, this.sentBytes, this.receivedBytes);
+    if (this.points) recordCallEnd(this.points, code, elapsedMs / 1000, this.sentBytes, this.receivedBytes);
     const span = this.span;
     if (span) endServerSpan(span, code, details);
     const level = levelOf(code, this.unary && elapsedMs < slowCallMs);

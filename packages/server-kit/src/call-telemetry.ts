@@ -2,9 +2,6 @@ import type { Metadata } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import {
   type Context,
-  type Counter,
-  type Histogram,
-  type Meter,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -14,13 +11,16 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
-  attributeCache,
   type CallTelemetry,
   DURATION_BUCKETS_S,
   METADATA_GETTER,
+  MethodPoints,
+  methodPointsCache,
   rpcAttributesOf,
   SIZE_BUCKETS_BYTES,
+  statusNameOf,
 } from '@repo/client-kit';
+import type { HistogramPoint, MetricRegistry } from '@repo/telemetry';
 
 /** gRFC A66: a method the server does not know is recorded under this name, so that scanners cannot add series. */
 export const OTHER_METHOD = 'other';
@@ -59,9 +59,9 @@ export class ServerCallTelemetry {
   readonly tracer: Tracer | undefined;
   readonly metrics: ServerMetrics | undefined;
 
-  constructor({ tracer, meter }: CallTelemetry) {
+  constructor({ tracer, metrics }: CallTelemetry) {
     this.tracer = tracer;
-    this.metrics = meter && new ServerMetrics(meter);
+    this.metrics = metrics && new ServerMetrics(metrics);
   }
 
   /** Starts the call's span, child of the trace context in its metadata; undefined when tracing is off. */
@@ -85,48 +85,79 @@ export function endServerSpan(span: Span, code: status, details: string): void {
   span.end();
 }
 
-/** A66's server instruments. */
-export class ServerMetrics {
-  private readonly started: Counter;
-  private readonly duration: Histogram;
-  private readonly sent: Histogram;
-  private readonly received: Histogram;
-  private readonly byMethod = attributeCache((method) => ({ 'grpc.method': method }));
-  private readonly byMethodStatus = attributeCache((key) => {
-    const [method, code] = key.split(' ');
-    return { 'grpc.method': method, 'grpc.status': status[Number(code)] ?? String(code) };
-  });
+/** The points a server call ends in, for one method and status. */
+export interface ServerEnded {
+  duration: HistogramPoint;
+  sent: HistogramPoint;
+  received: HistogramPoint;
+}
 
-  constructor(meter: Meter) {
-    this.started = meter.createCounter('grpc.server.call.started', {
+/**
+ * A66's server instruments. A call takes its method's points once (`of`), adds to `started`,
+ * and at its end records into `endedWith(code)`.
+ */
+export class ServerMetrics {
+  /** `method` is the full name without the leading slash, or OTHER_METHOD. */
+  readonly of: (method: string) => MethodPoints<ServerEnded>;
+
+  constructor(registry: MetricRegistry) {
+    const started = registry.counter({
+      name: 'grpc.server.call.started',
       unit: '{call}',
       description: 'Number of server calls started.',
     });
-    this.duration = meter.createHistogram('grpc.server.call.duration', {
-      unit: 's',
-      description: 'End-to-end time taken to complete a call from server transport perspective.',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
-    });
-    const size = { unit: 'By', advice: { explicitBucketBoundaries: SIZE_BUCKETS_BYTES } };
-    this.sent = meter.createHistogram('grpc.server.call.sent_total_compressed_message_size', {
-      ...size,
-      description: 'Compressed message bytes sent per server call.',
-    });
-    this.received = meter.createHistogram('grpc.server.call.rcvd_total_compressed_message_size', {
-      ...size,
-      description: 'Compressed message bytes received per server call.',
+    const duration = registry.histogram(
+      {
+        name: 'grpc.server.call.duration',
+        unit: 's',
+        description: 'End-to-end time taken to complete a call from server transport perspective.',
+      },
+      DURATION_BUCKETS_S,
+    );
+    const sent = registry.histogram(
+      {
+        name: 'grpc.server.call.sent_total_compressed_message_size',
+        unit: 'By',
+        description: 'Compressed message bytes sent per server call.',
+      },
+      SIZE_BUCKETS_BYTES,
+    );
+    const received = registry.histogram(
+      {
+        name: 'grpc.server.call.rcvd_total_compressed_message_size',
+        unit: 'By',
+        description: 'Compressed message bytes received per server call.',
+      },
+      SIZE_BUCKETS_BYTES,
+    );
+    this.of = methodPointsCache((method) => {
+      const byMethod = { 'grpc.method': method };
+      return new MethodPoints(
+        started.point(method, () => byMethod),
+        (code) => {
+          const key = `${method} ${code}`;
+          const attributes = () => ({ ...byMethod, 'grpc.status': statusNameOf(code) });
+          return {
+            duration: duration.point(key, attributes),
+            sent: sent.point(key, attributes),
+            received: received.point(key, attributes),
+          };
+        },
+      );
     });
   }
+}
 
-  /** `method` is the full name without the leading slash, or OTHER_METHOD. */
-  callStarted(method: string): void {
-    this.started.add(1, this.byMethod(method));
-  }
-
-  callEnded(method: string, code: status, seconds: number, sentBytes: number, receivedBytes: number): void {
-    const attributes = this.byMethodStatus(`${method} ${code}`);
-    this.duration.record(seconds, attributes);
-    this.sent.record(sentBytes, attributes);
-    this.received.record(receivedBytes, attributes);
-  }
+/** Records a call's end into its method's points. */
+export function recordCallEnd(
+  points: MethodPoints<ServerEnded>,
+  code: status,
+  seconds: number,
+  sentBytes: number,
+  receivedBytes: number,
+): void {
+  const ended = points.endedWith(code);
+  ended.duration.record(seconds);
+  ended.sent.record(sentBytes);
+  ended.received.record(receivedBytes);
 }

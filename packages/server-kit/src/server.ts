@@ -9,13 +9,13 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import type { Meter } from '@opentelemetry/api';
 import type { CallTelemetry } from '@repo/client-kit';
 import { loadPackageDefinition } from '@repo/proto';
+import type { MetricRegistry } from '@repo/telemetry';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
 import { createAuthInterceptor } from './auth';
 import { createCallLogInterceptor } from './call-log';
-import { OTHER_METHOD, ServerCallTelemetry, type ServerMetrics } from './call-telemetry';
+import { OTHER_METHOD, recordCallEnd, ServerCallTelemetry, type ServerMetrics } from './call-telemetry';
 import { guardService, HandlerGauge } from './guard';
 import { grpcOptionsOf, limitsWith, type ServerLimits } from './limits';
 import type { Logger } from './logger';
@@ -47,7 +47,7 @@ export interface CreateServerOptions {
   /** Closed after the server has shut down: the service's own clients, pools, ... */
   onClose?: () => void | Promise<void>;
   /**
-   * Spans (`tracer`) and gRPC's standard metrics (`meter`) for every call: see
+   * Spans (`tracer`) and gRPC's standard metrics (`metrics`) for every call: see
    * ServerCallTelemetry. Without it, neither is recorded and neither costs anything.
    */
   telemetry?: CallTelemetry;
@@ -104,7 +104,7 @@ export class GrpcServer {
     this.handlers = new HandlerGauge(this.limits.maxRunningHandlers);
     const callTelemetry = telemetry && new ServerCallTelemetry(telemetry);
     this.metrics = callTelemetry?.metrics;
-    if (telemetry?.meter) observeHandlers(telemetry.meter, this.handlers);
+    if (telemetry?.metrics) observeHandlers(telemetry.metrics, this.handlers);
     // The call log comes first: it sees each call before authentication, so rejected calls are
     // logged, and it receives grpc-js's base call, whose message sizes it counts.
     const interceptors = [createCallLogInterceptor(logger, callTelemetry, slowCallMs)];
@@ -155,8 +155,9 @@ export class GrpcServer {
           const path = headers[':path'];
           if (typeof path !== 'string' || this.methodPaths.has(path)) return;
           if (!String(headers['content-type'] ?? '').startsWith('application/grpc')) return;
-          metrics.callStarted(OTHER_METHOD);
-          metrics.callEnded(OTHER_METHOD, status.UNIMPLEMENTED, 0, 0, 0);
+          const points = metrics.of(OTHER_METHOD);
+          points.started.add(1);
+          recordCallEnd(points, status.UNIMPLEMENTED, 0, 0, 0);
         });
       }
     }
@@ -275,20 +276,26 @@ function trackRegisteredPaths(server: Server): ReadonlySet<string> {
 }
 
 /** What the handler gauge counts, read at each collection: nothing is added to a call's path. */
-function observeHandlers(meter: Meter, handlers: HandlerGauge): void {
-  meter
-    .createObservableGauge('server_kit.running_handlers', {
+function observeHandlers(registry: MetricRegistry, handlers: HandlerGauge): void {
+  registry.observe(
+    {
+      name: 'server_kit.running_handlers',
       unit: '{handler}',
       description: 'Handlers still doing work for their call (limit: MAX_RUNNING_HANDLERS).',
-    })
-    .addCallback((result) => result.observe(handlers.running));
-  meter
-    .createObservableCounter('server_kit.refused_calls', {
+    },
+    'gauge',
+    () => handlers.running,
+  );
+  registry.observe(
+    {
+      name: 'server_kit.refused_calls',
       unit: '{call}',
       description:
         'Calls refused with RESOURCE_EXHAUSTED because MAX_RUNNING_HANDLERS handlers were running.',
-    })
-    .addCallback((result) => result.observe(handlers.refused));
+    },
+    'counter',
+    () => handlers.refused,
+  );
 }
 
 export function createServer(options: CreateServerOptions): GrpcServer {

@@ -16,17 +16,10 @@ import {
 } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import {
-  INSTRUMENTATION_SCOPE,
-  metricReadersOf,
-  type SdkOptions,
-  type SdkPlan,
-  type StartedSdk,
-  serveReader,
-} from './readers';
+import { metricReadersOf, type SdkOptions, type SdkPlan, type StartedSdk, serveReader } from './readers';
 
 export async function startSdk(plan: SdkPlan, options: SdkOptions): Promise<StartedSdk> {
-  const { readers, prometheus } = metricReadersOf(plan);
+  const { readers, prometheus } = metricReadersOf(plan, options.registry);
   const detectors = [serviceInstanceIdDetector, processDetector, hostDetector, osDetector, envDetector];
   const resource = defaultResource()
     .merge(detectResources({ detectors }))
@@ -47,7 +40,6 @@ export async function startSdk(plan: SdkPlan, options: SdkOptions): Promise<Star
   const server = await serveReader(prometheus, options, stop);
   return {
     tracer: undefined,
-    meter: metrics.getMeter(INSTRUMENTATION_SCOPE),
     metricsPort: server?.port,
     shutdown: async () => {
       await Promise.all([server?.close(), stop()]);

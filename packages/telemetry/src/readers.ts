@@ -1,11 +1,13 @@
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import {
   type MetricReader,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
+import { producerOf } from './producer';
 import { serveMetrics } from './prometheus';
+import type { MetricRegistry } from './registry';
 
 export interface SdkPlan {
   /** `exported`: by the exporter the OTEL_* variables name; `unexported`: spans and ids only. */
@@ -18,6 +20,8 @@ export interface SdkPlan {
 
 export interface SdkOptions {
   serviceName: string;
+  /** What the kits record: every reader exports it. */
+  registry: MetricRegistry;
   metricsPort?: number;
   metricsHost?: string;
 }
@@ -25,20 +29,32 @@ export interface SdkOptions {
 /** What an SDK start (sdk.ts or meters.ts) gives startTelemetry. */
 export interface StartedSdk {
   tracer: Tracer | undefined;
-  meter: Meter | undefined;
   metricsPort: number | undefined;
   shutdown(): Promise<void>;
 }
 
 export const INSTRUMENTATION_SCOPE = '@repo/telemetry';
 
-/** The metric readers the plan asks for: `/metrics` (served by serveReaders) and OTLP pushes. */
-export function metricReadersOf(plan: SdkPlan): { readers: MetricReader[]; prometheus?: PrometheusExporter } {
-  const prometheus = plan.prometheus ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+/**
+ * The metric readers the plan asks for, `/metrics` (served by serveReader) and OTLP pushes, each
+ * exporting the registry with the SDK's own instruments.
+ */
+export function metricReadersOf(
+  plan: SdkPlan,
+  registry: MetricRegistry,
+): { readers: MetricReader[]; prometheus?: PrometheusExporter } {
+  const metricProducers = [producerOf(registry, INSTRUMENTATION_SCOPE)];
+  const prometheus = plan.prometheus
+    ? new PrometheusExporter({ preventServerStart: true, metricProducers })
+    : undefined;
   const readers: MetricReader[] = prometheus ? [prometheus] : [];
   if (plan.otlpMetrics !== undefined) {
     readers.push(
-      new PeriodicExportingMetricReader({ exporter: metricExporterOf(plan.otlpMetrics), ...intervalOf() }),
+      new PeriodicExportingMetricReader({
+        exporter: metricExporterOf(plan.otlpMetrics),
+        metricProducers,
+        ...intervalOf(),
+      }),
     );
   }
   return { readers, prometheus };

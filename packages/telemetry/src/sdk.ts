@@ -1,6 +1,6 @@
 // Loaded only when tracing is on (see startTelemetry): NodeSDK, with its span exporters, costs
 // ~65 ms more start-up than the metrics alone (meters.ts).
-import { metrics, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -22,7 +22,7 @@ const DISCARD: SpanProcessor = {
 };
 
 export async function startSdk(plan: SdkPlan, options: SdkOptions): Promise<StartedSdk> {
-  const { readers, prometheus } = metricReadersOf(plan);
+  const { readers, prometheus } = metricReadersOf(plan, options.registry);
   const sdk = new NodeSDK({
     ...(process.env.OTEL_SERVICE_NAME ? {} : { serviceName: options.serviceName }),
     metricReaders: readers,
@@ -35,7 +35,6 @@ export async function startSdk(plan: SdkPlan, options: SdkOptions): Promise<Star
   const server = await serveReader(prometheus, options, () => sdk.shutdown());
   return {
     tracer: trace.getTracer(INSTRUMENTATION_SCOPE),
-    meter: readers.length > 0 ? metrics.getMeter(INSTRUMENTATION_SCOPE) : undefined,
     metricsPort: server?.port,
     shutdown: async () => {
       await Promise.all([server?.close(), sdk.shutdown()]);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import type { SdkPlan } from './readers';
+import { MetricRegistry } from './registry';
 
 /** The environment telemetry is configured from. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -23,8 +24,11 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** Set when spans are recorded: an OTLP endpoint or OTEL_TRACES_EXPORTER is configured. */
   readonly tracer: Tracer | undefined;
-  /** Set when metrics are read: the Prometheus endpoint, OTLP, or both. */
-  readonly meter: Meter | undefined;
+  /**
+   * Set when metrics are read (the Prometheus endpoint, OTLP, or both): what the kits record
+   * gRPC's standard metrics into, exported with the SDK's own (runtime metrics).
+   */
+  readonly metrics: MetricRegistry | undefined;
   /** The port `/metrics` is served on; undefined when it is not. */
   readonly metricsPort: number | undefined;
   /**
@@ -37,7 +41,7 @@ export interface Telemetry {
 /** Telemetry that records nothing: OTEL_SDK_DISABLED, or nothing configured. */
 export const NO_TELEMETRY: Telemetry = Object.freeze({
   tracer: undefined,
-  meter: undefined,
+  metrics: undefined,
   metricsPort: undefined,
   shutdown: async () => {},
 });
@@ -67,9 +71,11 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const { startSdk } = (
     plan.traces === 'off' ? require('./meters') : require('./sdk')
   ) as typeof import('./sdk');
-  const started = await startSdk(plan, options);
+  const metrics = plan.prometheus || plan.otlpMetrics !== undefined ? new MetricRegistry() : undefined;
+  const started = await startSdk(plan, { ...options, registry: metrics ?? new MetricRegistry() });
   return {
     ...started,
+    metrics,
     shutdown: async (timeoutMs = 3_000) => {
       await Promise.race([started.shutdown(), sleep(timeoutMs, undefined, { ref: false })]);
     },

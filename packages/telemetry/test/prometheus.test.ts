@@ -37,15 +37,16 @@ describe('the /metrics endpoint', () => {
   afterAll(() => telemetry.shutdown());
 
   it('serves what is recorded in the Prometheus text format, with unit suffixes, promtool-clean', async () => {
-    const meter = telemetry.meter;
-    if (!meter) throw new Error('metrics are on');
-    meter.createCounter('grpc.server.call.started', { unit: '{call}' }).add(3, { 'grpc.method': 'a.B/C' });
-    meter
-      .createHistogram('grpc.server.call.duration', {
-        unit: 's',
-        advice: { explicitBucketBoundaries: [0, 0.01, 1] },
-      })
-      .record(0.5, { 'grpc.method': 'a.B/C', 'grpc.status': 'OK' });
+    const registry = telemetry.metrics;
+    if (!registry) throw new Error('metrics are on');
+    registry
+      .counter({ name: 'grpc.server.call.started', unit: '{call}', description: 'Calls.' })
+      .point('a', () => ({ 'grpc.method': 'a.B/C' }))
+      .add(3);
+    registry
+      .histogram({ name: 'grpc.server.call.duration', unit: 's', description: 'Durations.' }, [0, 0.01, 1])
+      .point('a OK', () => ({ 'grpc.method': 'a.B/C', 'grpc.status': 'OK' }))
+      .record(0.5);
 
     const response = await fetch(`${base}/metrics`);
     const text = await response.text();

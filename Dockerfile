@@ -37,7 +37,14 @@ FROM ${NODE_IMAGE} AS service
 ENV NODE_ENV=production HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /out ./
+# Node's compile cache (packages/server-kit/src/compile-cache.ts), written by one start of the
+# service here, as the user it runs as (the cache is per user): every container starts from it
+# (~10 % of start-up), read-only filesystem or not.
+ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
+RUN install --directory --owner=node --group=node "$NODE_COMPILE_CACHE"
 USER node
+RUN PORT=0 HEALTH_PORT=0 METRICS_PORT=0 timeout --signal=TERM 3 node dist/main.js > /dev/null; \
+    test -n "$(find "$NODE_COMPILE_CACHE" -type f)"
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "node_modules/@repo/server-kit/dist/probe.js"]

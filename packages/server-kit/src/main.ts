@@ -1,3 +1,4 @@
+import { flushCompileCache } from 'node:module';
 import { startTelemetry, type Telemetry } from '@repo/telemetry';
 import type { ServerConfig } from './config';
 import { createLogger, flushLogs, type Logger } from './logger';
@@ -47,6 +48,9 @@ export async function runServer<C extends ServerConfig>({
   }
   const logger = createLogger({ name, level: config.logLevel, traceContext: telemetry.tracer !== undefined });
   const server = create(config, logger, telemetry);
+  // Every module start-up needs is loaded: into Node's compile cache for the next start (see
+  // compile-cache.ts; a no-op when it is off, ~0.2 ms when nothing is new).
+  flushCompileCache();
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,5 +1,6 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthClient } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
@@ -143,6 +144,39 @@ describe('the greeter process', () => {
       });
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});
+
+describe("the greeter process and Node's compile cache", () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'compile-cache-test-'));
+  });
+
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('has written the cache (under the temporary directory) by the time it serves, killed or not', async () => {
+    service = await spawnService(MAIN, { TMPDIR: dir });
+    service.child.kill('SIGKILL');
+    await service.exited;
+
+    const cached = await readdir(join(dir, 'node-compile-cache'), { recursive: true });
+    // One entry per module start-up loaded: grpc-js alone has dozens.
+    expect(cached.length).toBeGreaterThan(50);
+  });
+
+  it('starts and serves all the same where the cache cannot be written', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    service = await spawnService(MAIN, { NODE_COMPILE_CACHE: join(file, 'cache') });
+    const greeter = new Greeter({ target: service.target });
+    try {
+      expect((await greeter.sayHello('Ada', { timeoutMs: 5_000 })).message).toBe('Hello Ada');
+      expect(service.stderr()).toBe('');
+    } finally {
+      greeter.close();
     }
   });
 });

@@ -1,3 +1,5 @@
+// First: the modules after it load from Node's compile cache.
+import '@repo/server-kit/compile-cache';
 import { runServer } from '@repo/server-kit';
 import { readConfig } from './config';
 import { createStreamServer } from './server';

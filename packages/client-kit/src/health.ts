@@ -1,48 +1,27 @@
+import { type ChannelCredentials, type ChannelOptions, credentials } from '@grpc/grpc-js';
 import {
-  type ChannelCredentials,
-  type ChannelOptions,
-  type Client,
-  type ClientReadableStream,
-  type ClientUnaryCall,
-  credentials,
-  type CallOptions as GrpcCallOptions,
-  type Metadata,
-  makeGenericClientConstructor,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
+  type HealthCheckResponse,
+  HealthClient as HealthGrpcClient,
+  HealthCheckResponse_ServingStatus as Serving,
+} from '@repo/proto';
 import { type CallOptions, cancelOnAbort, toGrpcCall } from './call-options';
 
 /** grpc.health.v1 serving statuses, as their enum names. */
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
-interface HealthReply {
-  status: ServingStatus;
+/** The name of a status on the wire; a value this protocol version does not know is UNKNOWN. */
+function nameOf(serving: Serving): ServingStatus {
+  switch (serving) {
+    case Serving.SERVING:
+      return 'SERVING';
+    case Serving.NOT_SERVING:
+      return 'NOT_SERVING';
+    case Serving.SERVICE_UNKNOWN:
+      return 'SERVICE_UNKNOWN';
+    default:
+      return 'UNKNOWN';
+  }
 }
-
-/** The calls of grpc.health.v1.Health we make, typed (the package ships no client types). */
-interface HealthGrpcClient extends Client {
-  check(
-    request: { service: string },
-    metadata: Metadata,
-    options: Partial<GrpcCallOptions>,
-    callback: (err: ServiceError | null, reply?: HealthReply) => void,
-  ): ClientUnaryCall;
-  watch(
-    request: { service: string },
-    metadata: Metadata,
-    options: Partial<GrpcCallOptions>,
-  ): ClientReadableStream<HealthReply>;
-}
-
-const HealthGrpcClient = makeGenericClientConstructor(
-  healthService,
-  'grpc.health.v1.Health',
-) as unknown as new (
-  target: string,
-  creds: ChannelCredentials,
-  options: ChannelOptions,
-) => HealthGrpcClient;
 
 export interface HealthClientOptions {
   /** Plaintext by default (see createTlsCredentials). */
@@ -74,7 +53,7 @@ export class HealthClient {
     const { metadata, callOptions } = toGrpcCall(options);
     return new Promise((resolve, reject) => {
       const call = this.grpc.check({ service }, metadata, callOptions, (err, reply) =>
-        err ? reject(err) : resolve(reply?.status ?? 'UNKNOWN'),
+        err ? reject(err) : resolve(nameOf(reply.status)),
       );
       cancelOnAbort(call, options?.signal);
     });
@@ -87,7 +66,7 @@ export class HealthClient {
     const detach = cancelOnAbort(call, options?.signal);
     let finished = false;
     try {
-      for await (const reply of call as AsyncIterable<HealthReply>) yield reply.status;
+      for await (const reply of call as AsyncIterable<HealthCheckResponse>) yield nameOf(reply.status);
       finished = true;
     } finally {
       detach();

@@ -3,10 +3,18 @@ import { join } from 'node:path';
 import { makeGenericClientConstructor } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import { withSharedWriter } from './codecs';
+import * as health from './gen/grpc/health/v1/health';
 import * as helloworld from './gen/helloworld/helloworld';
 import * as stream from './gen/stream/v1/stream';
 
 export { serializerOf } from './codecs';
+export {
+  HealthCheckRequest,
+  HealthCheckResponse,
+  HealthCheckResponse_ServingStatus,
+  HealthListResponse,
+  type HealthServer,
+} from './gen/grpc/health/v1/health';
 export { type GreeterServer, HelloReply, HelloRequest } from './gen/helloworld/helloworld';
 export {
   AllStreamRequest,
@@ -38,6 +46,12 @@ export const StreamServiceClient = makeGenericClientConstructor(
   StreamServiceService,
   'stream.v1.StreamService',
 ) as unknown as typeof stream.StreamServiceClient;
+
+// gRPC's health checking protocol, as generated: its messages are small and rare.
+export type HealthService = health.HealthService;
+export const HealthService = health.HealthService;
+export type HealthClient = health.HealthClient;
+export const HealthClient = health.HealthClient;
 
 /**
  * Where `buf build` wrote the FileDescriptorSet of every file in protos/ (imports included).

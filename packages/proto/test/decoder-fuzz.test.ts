@@ -1,6 +1,6 @@
 import type { MessageTypeDefinition, ServiceDefinition } from '@grpc/proto-loader';
 import fc from 'fast-check';
-import { GreeterService, loadPackageDefinition, StreamServiceService } from '../src';
+import { GreeterService, HealthService, loadPackageDefinition, StreamServiceService } from '../src';
 
 // What a server does with a request's bytes, and a client with a response's: the generated
 // (de)serializers that grpc-js calls, fed anything a peer could send. codec-cross-check.test.ts
@@ -18,6 +18,8 @@ interface Field {
 
 interface Codec {
   label: string;
+  /** The message's full name (`helloworld.HelloRequest`). */
+  typeName: string;
   fields: Field[];
   serialize(message: Message): Buffer;
   deserialize(bytes: Buffer): Message;
@@ -26,22 +28,41 @@ interface Codec {
 const UINT32_MAX = 0xffff_ffff;
 const KNOWN_TYPES: readonly string[] = ['TYPE_STRING', 'TYPE_UINT32', 'TYPE_UINT64', 'TYPE_BYTES'];
 
-/** Every request and response codec of every method, with its fields as the descriptor set has them. */
+/**
+ * What is fuzzed: every request and response of our APIs, and the requests of gRPC's health
+ * protocol, which a server decodes from anyone. (Health's responses, with an enum and a map, are
+ * decoded by clients of our own servers only.)
+ */
+const FUZZED = [
+  { service: GreeterService, sides: ['request', 'response'] },
+  { service: StreamServiceService, sides: ['request', 'response'] },
+  { service: HealthService, sides: ['request'] },
+] as const;
+const UNFUZZED = ['grpc.health.v1.HealthCheckResponse', 'grpc.health.v1.HealthListResponse'];
+
+/** Each codec FUZZED names, with its fields as the descriptor set has them. */
 function allCodecs(): Codec[] {
   const loaded = loadPackageDefinition();
-  return [GreeterService, StreamServiceService].flatMap((service) =>
+  return FUZZED.flatMap(({ service, sides }) =>
     Object.values(service).flatMap((method) => {
       const [, serviceName = '', rpc = ''] = method.path.split('/');
       const described = (loaded[serviceName] as ServiceDefinition)[rpc];
       if (!described) throw new Error(`${method.path} is not in the descriptor set`);
-      return (['request', 'response'] as const).map((side) => ({
+      return sides.map((side) => ({
         label: `${method.path} ${side}`,
+        typeName: typeNameOf(serviceName, described[`${side}Type`]),
         fields: fieldsOf(described[`${side}Type`]),
         serialize: method[`${side}Serialize`] as (message: Message) => Buffer,
         deserialize: method[`${side}Deserialize`] as (bytes: Buffer) => Message,
       }));
     }),
   );
+}
+
+/** The full name of a method's message: its service's package, then its own name. */
+function typeNameOf(serviceName: string, definition: MessageTypeDefinition<object, object>): string {
+  const { name } = definition.type as { name: string };
+  return `${serviceName.slice(0, serviceName.lastIndexOf('.'))}.${name}`;
 }
 
 function fieldsOf(definition: MessageTypeDefinition<object, object>): Field[] {
@@ -122,7 +143,9 @@ function wireField(known: number[]): fc.Arbitrary<number[]> {
     }),
     fc.uint8Array({ maxLength: 9 }).map((bytes) => [...bytes]),
   );
-  const number = fc.oneof(fc.constantFrom(...known), fc.nat({ max: 2 ** 29 - 1 }));
+  const anyNumber = fc.nat({ max: 2 ** 29 - 1 });
+  // A message without fields (HealthListRequest) has no number of its own to favour.
+  const number = known.length > 0 ? fc.oneof(fc.constantFrom(...known), anyNumber) : anyNumber;
   return fc
     .tuple(number, fc.nat({ max: 7 }), payload)
     .map(([field, wireType, bytes]) => [...tag(field, wireType), ...bytes]);
@@ -189,9 +212,16 @@ function expectPrototypeUntouched(): void {
 const codecs = allCodecs();
 
 describe('the generated decoders, fed anything', () => {
-  it('cover every message of every method, and every message in protos/', () => {
-    const described = Object.entries(loadPackageDefinition()).filter(([, value]) => 'format' in value);
-    expect(codecs).toHaveLength(described.length);
+  it('cover every message in protos/ but the health responses', () => {
+    const described = Object.entries(loadPackageDefinition())
+      .filter(([, value]) => 'format' in value)
+      .map(([name]) => name);
+    const fuzzed = new Set(codecs.map(({ typeName }) => typeName));
+    // A map's entries are a message of their own, covered with the map's.
+    const expected = described.filter(
+      (name) => !UNFUZZED.some((unfuzzed) => name === unfuzzed || name.startsWith(`${unfuzzed}.`)),
+    );
+    expect([...fuzzed].sort()).toEqual(expected.sort());
   });
 
   describe.each(codecs.map((codec) => [codec.label, codec] as const))('%s', (_label, codec) => {

@@ -7,16 +7,15 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { CallTelemetry } from '@repo/client-kit';
 import { loadPackageDefinition } from '@repo/proto';
 import type { MetricRegistry } from '@repo/telemetry';
-import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
 import { createAuthInterceptor } from './auth';
 import { createCallLogInterceptor } from './call-log';
 import { OTHER_METHOD, recordCallEnd, ServerCallTelemetry, type ServerMetrics } from './call-telemetry';
 import { guardService, HandlerGauge } from './guard';
+import { HealthStatuses, type ServingStatus } from './health';
 import { grpcOptionsOf, limitsWith, type ServerLimits } from './limits';
 import type { Logger } from './logger';
 import { enforcePingPolicy, http2ServersOf, type PingPolicy } from './ping-policy';
@@ -69,7 +68,7 @@ export function serviceNameOf(definition: ServiceDefinition): string {
  */
 export class GrpcServer {
   readonly server: Server;
-  readonly health: HealthImplementation;
+  readonly health = new HealthStatuses();
   readonly logger: Logger;
   /** Handlers still doing work for their call, at most `limits.maxRunningHandlers`. */
   readonly handlers: HandlerGauge;
@@ -123,13 +122,12 @@ export class GrpcServer {
       this.server.addService(definition, guardService(definition, implementation, logger, this.handlers));
     }
     // Until bound, every service is NOT_SERVING; the overall status ('') follows them.
-    this.health = new HealthImplementation(this.statusMap('NOT_SERVING'));
+    this.setStatus('NOT_SERVING');
     this.health.addToServer(this.server);
     // Reflection describes what this server serves, not every service in protos/.
-    const described = { ...loadPackageDefinition(), ...loadSync(healthProtoPath) };
-    new ReflectionService(described, { services: [...this.serviceNames, HEALTH_SERVICE] }).addToServer(
-      this.server,
-    );
+    new ReflectionService(loadPackageDefinition(), {
+      services: [...this.serviceNames, HEALTH_SERVICE],
+    }).addToServer(this.server);
   }
 
   /**
@@ -238,13 +236,7 @@ export class GrpcServer {
   }
 
   private setStatus(status: ServingStatus): void {
-    for (const [service, serving] of Object.entries(this.statusMap(status))) {
-      this.health.setStatus(service, serving);
-    }
-  }
-
-  private statusMap(status: ServingStatus): Record<string, ServingStatus> {
-    return Object.fromEntries(['', ...this.serviceNames].map((name) => [name, status]));
+    for (const service of ['', ...this.serviceNames]) this.health.set(service, status);
   }
 }
 

@@ -1,6 +1,11 @@
-import { status } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
-import { GreeterService } from '@repo/proto';
+import {
+  GreeterService,
+  HealthCheckResponse_ServingStatus,
+  HealthClient as HealthGrpcClient,
+  type HealthListResponse,
+} from '@repo/proto';
 import { within } from '@repo/test-kit';
 import { isServiceError } from '../src';
 import { startServer, type TestServer } from './support/servers';
@@ -41,10 +46,42 @@ describe('grpc.health.v1.Health', () => {
       expect(isServiceError(err)).toBe(true);
       expect(err).toMatchObject({
         code: status.NOT_FOUND,
-        details: `Health status unknown for service ${service}`,
+        details: `unknown service "${service}"`,
       });
     },
   );
+
+  it('lists every status it reports: the server as a whole and each service', async () => {
+    const client = new HealthGrpcClient(running.target, credentials.createInsecure());
+    try {
+      const listed = await new Promise<HealthListResponse>((resolve, reject) =>
+        client.list({}, (err, reply) => (err ? reject(err) : resolve(reply))),
+      );
+
+      expect(listed.statuses).toEqual({
+        '': { status: HealthCheckResponse_ServingStatus.SERVING },
+        'helloworld.Greeter': { status: HealthCheckResponse_ServingStatus.SERVING },
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('sends an open Watch each change of status, and nothing when a status is set again unchanged', async () => {
+    const watch = health.watch('helloworld.Greeter', { timeoutMs: 5_000 });
+    try {
+      expect(await within(watch.next(), 5_000, 'first status')).toEqual({ value: 'SERVING', done: false });
+      running.server.health.set('helloworld.Greeter', 'SERVING');
+      running.server.health.set('helloworld.Greeter', 'NOT_SERVING');
+      running.server.health.set('helloworld.Greeter', 'NOT_SERVING');
+      running.server.health.set('helloworld.Greeter', 'SERVING');
+
+      expect(await within(watch.next(), 5_000, 'second')).toEqual({ value: 'NOT_SERVING', done: false });
+      expect(await within(watch.next(), 5_000, 'third')).toEqual({ value: 'SERVING', done: false });
+    } finally {
+      await watch.return(undefined);
+    }
+  });
 
   it('streams SERVICE_UNKNOWN to a Watch of a service it does not serve', async () => {
     const watch = health.watch('helloworld.Nope', { timeoutMs: 5_000 });

@@ -3,11 +3,17 @@ import { ReflectionClient } from '@repo/test-kit';
 import { type RunningService, startServices, stopServices } from '../src/processes';
 import { SERVICES } from '../src/services';
 
-/** The services declared in protos/: proto-loader's entries whose members are methods. */
+const HEALTH = 'grpc.health.v1.Health';
+
+/**
+ * The services declared in protos/ (proto-loader's entries whose members are methods) but
+ * grpc.health.v1, which every server serves.
+ */
 function declaredServices(): string[] {
   return Object.entries(loadPackageDefinition())
     .filter(([, definition]) => Object.values(definition).some((member) => typeof member?.path === 'string'))
     .map(([name]) => name)
+    .filter((name) => name !== HEALTH)
     .sort();
 }
 
@@ -33,8 +39,8 @@ describe('the stack', () => {
       const reflection = new ReflectionClient(address);
       try {
         const listed = await reflection.listServices();
-        expect(listed).toContain('grpc.health.v1.Health');
-        served.push(...listed.filter((name) => name !== 'grpc.health.v1.Health'));
+        expect(listed).toContain(HEALTH);
+        served.push(...listed.filter((name) => name !== HEALTH));
       } finally {
         reflection.close();
       }

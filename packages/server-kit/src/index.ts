@@ -5,7 +5,14 @@ export {
   PUBLIC_SERVICES,
   UNAUTHENTICATED_DETAILS,
 } from './auth';
-export { messagesOf, REQUEST_ID_HEADER, requestIdOf, SERVED_BY_HEADER, signalOf } from './call-context';
+export {
+  forEachMessage,
+  messagesOf,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  SERVED_BY_HEADER,
+  signalOf,
+} from './call-context';
 export {
   ConfigError,
   type Env,

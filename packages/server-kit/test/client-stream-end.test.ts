@@ -1,9 +1,11 @@
 import { constants } from 'node:http2';
+import { credentials, type ServiceError, status } from '@grpc/grpc-js';
 import {
   GreeterService,
   HelloRequest,
   PutStreamRequest,
   PutStreamResponse,
+  StreamServiceClient,
   StreamServiceService,
 } from '@repo/proto';
 import {
@@ -19,10 +21,12 @@ import {
   type ReceivedFrame,
   rstStreamFrame,
   waitFor,
+  within,
 } from '@repo/test-kit';
 import { grpcFrame } from './support/raw-grpc';
 import { startServer, type TestServer } from './support/servers';
-import { createTestGreeter, createTestStreamService } from './support/test-services';
+import { type ClientStreamReader, createTestGreeter, createTestStreamService } from './support/test-services';
+import { deadlineIn } from './support/timing';
 
 // What Node's HTTP/2 client (grpc-js's) sends when a call is cancelled while it is still sending:
 // END_STREAM, then RST_STREAM CANCEL, which may reach the server in a later read. The raw
@@ -37,15 +41,15 @@ const isServerPing = (f: ReceivedFrame) => f.type === FrameType.PING && (f.flags
 let running: TestServer;
 let connection: RawH2Connection;
 
-beforeEach(async () => {
+async function start(reader: ClientStreamReader = 'messagesOf'): Promise<void> {
   running = await startServer([
-    { definition: StreamServiceService, implementation: createTestStreamService() },
+    { definition: StreamServiceService, implementation: createTestStreamService({}, reader) },
     { definition: GreeterService, implementation: createTestGreeter() },
   ]);
   connection = await RawH2Connection.connect(running.port, {
     [constants.NGHTTP2_SETTINGS_HEADER_TABLE_SIZE]: 0, // so that grpcStatusOf can read the trailers
   });
-});
+}
 
 afterEach(async () => {
   connection.destroy();
@@ -66,40 +70,69 @@ async function uploadAndHalfClose(): Promise<{ id: number; ping: ReceivedFrame }
   return { id, ping };
 }
 
-describe('the end of a client stream (messagesOf)', () => {
-  it('is taken for the client’s only once the client answered a PING: nothing is answered before', async () => {
-    const { id, ping } = await uploadAndHalfClose();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(connection.framesOn(id)).toEqual([]);
+describe.each<ClientStreamReader>(['messagesOf', 'forEachMessage'])(
+  'the end of a client stream (%s)',
+  (reader) => {
+    beforeEach(() => start(reader));
 
-    await connection.send(pingFrame(ping.payload, true));
+    it('is taken for the client’s only once the client answered a PING: nothing is answered before', async () => {
+      const { id, ping } = await uploadAndHalfClose();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(connection.framesOn(id)).toEqual([]);
 
-    const trailers = await connection.waitFor(
-      'the trailers',
-      (f) => f.streamId === id && f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0,
-    );
-    expect(grpcStatusOf(trailers.payload)).toBe(0);
-    const reply = connection.framesOn(id).find((f) => f.type === FrameType.DATA);
-    expect(PutStreamResponse.decode(reply?.payload.subarray(5) ?? Buffer.alloc(0))).toMatchObject({
-      count: 1,
+      await connection.send(pingFrame(ping.payload, true));
+
+      const trailers = await connection.waitFor(
+        'the trailers',
+        (f) => f.streamId === id && f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0,
+      );
+      expect(grpcStatusOf(trailers.payload)).toBe(0);
+      const reply = connection.framesOn(id).find((f) => f.type === FrameType.DATA);
+      expect(PutStreamResponse.decode(reply?.payload.subarray(5) ?? Buffer.alloc(0))).toMatchObject({
+        count: 1,
+      });
+      await waitFor('the call line', () => callLines().length === 1, 2_000);
+      expect(callLines()).toEqual([
+        expect.objectContaining({ method: PUT_STREAM, code: 'OK', level: 'info' }),
+      ]);
     });
-    await waitFor('the call line', () => callLines().length === 1, 2_000);
-    expect(callLines()).toEqual([expect.objectContaining({ method: PUT_STREAM, code: 'OK', level: 'info' })]);
-  });
 
-  it('is a cancellation when a reset comes before the PING’s answer: the partial upload is not answered', async () => {
-    const { id, ping } = await uploadAndHalfClose();
+    it('is a cancellation when a reset comes before the PING’s answer: the partial upload is not answered', async () => {
+      const { id, ping } = await uploadAndHalfClose();
 
-    await connection.send(rstStreamFrame(id, constants.NGHTTP2_CANCEL), pingFrame(ping.payload, true));
+      await connection.send(rstStreamFrame(id, constants.NGHTTP2_CANCEL), pingFrame(ping.payload, true));
 
-    await waitFor('the call line', () => callLines().length === 1, 2_000);
-    expect(callLines()).toEqual([expect.objectContaining({ method: PUT_STREAM, code: 'CANCELLED' })]);
-    await waitFor('the handler to finish', () => running.server.handlers.running === 0, 2_000);
-    expect(connection.framesOn(id)).toEqual([]);
-  });
-});
+      await waitFor('the call line', () => callLines().length === 1, 2_000);
+      expect(callLines()).toEqual([expect.objectContaining({ method: PUT_STREAM, code: 'CANCELLED' })]);
+      await waitFor('the handler to finish', () => running.server.handlers.running === 0, 2_000);
+      expect(connection.framesOn(id)).toEqual([]);
+    });
+
+    it('comes with the status of a message the handler refused, the client still sending', async () => {
+      const streams = new StreamServiceClient(running.target, credentials.createInsecure());
+      try {
+        const error = await within(
+          new Promise<ServiceError | null>((resolve) => {
+            const call = streams.putStream({ deadline: deadlineIn(5_000) }, (err) => resolve(err));
+            call.write({ text: 'good' });
+            call.write({ text: 'bad' });
+            call.write({ text: 'after' });
+          }),
+          5_000,
+          'PutStream',
+        );
+
+        expect(error).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'text must not be "bad"' });
+      } finally {
+        streams.close();
+      }
+    });
+  },
+);
 
 describe('the call log, for a call reset along with its request', () => {
+  beforeEach(() => start());
+
   it('logs CANCELLED, not the OK its handler answered: the answer never went out', async () => {
     const id = connection.newStreamId();
     const hello = grpcFrame(HelloRequest.encode({ name: 'A' }).finish());

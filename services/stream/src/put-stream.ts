@@ -1,6 +1,6 @@
 import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import type { PutStreamRequest, PutStreamResponse } from '@repo/proto';
-import { checkText, invalidArgument, messagesOf } from '@repo/server-kit';
+import { checkText, forEachMessage, invalidArgument } from '@repo/server-kit';
 
 export const PUT_STREAM_LIMITS = { maxTextLength: 64 * 1024 } as const;
 
@@ -50,7 +50,7 @@ export async function putStream(
 ): Promise<void> {
   const summary = new PutSummary();
   let position = 0;
-  for await (const message of messagesOf(call)) {
+  await forEachMessage(call, (message) => {
     position++;
     const problem = checkText(message.text, {
       field: 'text',
@@ -59,6 +59,6 @@ export async function putStream(
     });
     if (problem) throw invalidArgument(`message ${position}: ${problem}`);
     summary.add(message.text);
-  }
+  });
   callback(null, summary.result());
 }

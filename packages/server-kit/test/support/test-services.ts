@@ -7,7 +7,7 @@ import type {
   PutStreamResponse,
   StreamServiceServer,
 } from '@repo/proto';
-import { invalidArgument, messagesOf, StatusError, signalOf } from '../../src';
+import { forEachMessage, invalidArgument, messagesOf, StatusError, signalOf } from '../../src';
 import { delay } from './timing';
 
 /** What a failing handler knows and the client must never see. */
@@ -77,7 +77,13 @@ function message(index: number, text: string): GetStreamResponse {
 }
 
 /** A stream.v1.StreamService whose handlers fail, or wait, as their first message says. */
-export function createTestStreamService(hooks: TestHooks = {}): StreamServiceServer {
+/** How a test service's PutStream reads its client stream: the kit has two ways. */
+export type ClientStreamReader = 'messagesOf' | 'forEachMessage';
+
+export function createTestStreamService(
+  hooks: TestHooks = {},
+  reader: ClientStreamReader = 'messagesOf',
+): StreamServiceServer {
   return {
     getStream(call) {
       const { text, count } = call.request;
@@ -110,16 +116,15 @@ export function createTestStreamService(hooks: TestHooks = {}): StreamServiceSer
     },
     async putStream(call, callback) {
       const summary: PutStreamResponse = { count: 0, bytes: 0, preview: '' };
-      for await (const { text } of messagesOf<{ text: string }>(call)) {
+      const add = ({ text }: { text: string }) => {
         if (text === 'boom') throw new Error(SECRET_ERROR_MESSAGE);
-        if (text === 'bad') {
-          // Leaves the loop with the client still sending: its status must still get out.
-          callback(invalidArgument('text must not be "bad"'));
-          return;
-        }
+        // Stops reading with the client still sending: its status must still get out.
+        if (text === 'bad') throw invalidArgument('text must not be "bad"');
         summary.count++;
         summary.bytes += Buffer.byteLength(text);
-      }
+      };
+      if (reader === 'forEachMessage') await forEachMessage(call, add);
+      else for await (const message of messagesOf<{ text: string }>(call)) add(message);
       callback(null, summary);
     },
     async allStream(call) {

@@ -76,10 +76,10 @@ function message(index: number, text: string): GetStreamResponse {
   return { index, text, payload: Buffer.alloc(0) };
 }
 
-/** A stream.v1.StreamService whose handlers fail, or wait, as their first message says. */
 /** How a test service's PutStream reads its client stream: the kit has two ways. */
 export type ClientStreamReader = 'messagesOf' | 'forEachMessage';
 
+/** A stream.v1.StreamService whose handlers fail, or wait, as their first message says. */
 export function createTestStreamService(
   hooks: TestHooks = {},
   reader: ClientStreamReader = 'messagesOf',
@@ -116,15 +116,27 @@ export function createTestStreamService(
     },
     async putStream(call, callback) {
       const summary: PutStreamResponse = { count: 0, bytes: 0, preview: '' };
-      const add = ({ text }: { text: string }) => {
+      if (reader === 'forEachMessage') {
+        await forEachMessage(call, ({ text }: { text: string }) => {
+          if (text === 'boom') throw new Error(SECRET_ERROR_MESSAGE);
+          // Stops reading with the client still sending: its status must still get out.
+          if (text === 'bad') throw invalidArgument('text must not be "bad"');
+          summary.count++;
+          summary.bytes += Buffer.byteLength(text);
+        });
+        callback(null, summary);
+        return;
+      }
+      for await (const { text } of messagesOf<{ text: string }>(call)) {
         if (text === 'boom') throw new Error(SECRET_ERROR_MESSAGE);
-        // Stops reading with the client still sending: its status must still get out.
-        if (text === 'bad') throw invalidArgument('text must not be "bad"');
+        if (text === 'bad') {
+          // Leaves the loop with the client still sending: its status must still get out.
+          callback(invalidArgument('text must not be "bad"'));
+          return;
+        }
         summary.count++;
         summary.bytes += Buffer.byteLength(text);
-      };
-      if (reader === 'forEachMessage') await forEachMessage(call, add);
-      else for await (const message of messagesOf<{ text: string }>(call)) add(message);
+      }
       callback(null, summary);
     },
     async allStream(call) {

@@ -3,10 +3,17 @@ import { type Deadline, type ServerDuplexStream, status } from '@grpc/grpc-js';
 import { isCallError } from '@repo/client-kit';
 import type { Greeter } from '@repo/greeter-client';
 import type { AllStreamRequest, AllStreamResponse } from '@repo/proto';
-import { messagesOf, requestIdOf, StatusError, signalOf } from '@repo/server-kit';
+import { checkText, invalidArgument, messagesOf, requestIdOf, StatusError, signalOf } from '@repo/server-kit';
 
 /** Deadline of a Greeter call when the AllStream call itself has none (or a later one). */
 export const GREETER_TIMEOUT_MS = 5_000;
+
+/**
+ * What a name must be, checked here before any Greeter call: this service answers for its own
+ * input, whichever Greeter is behind it (the helloworld servers of other languages greet an
+ * empty name). The Greeter's own rule, so that its answers agree with ours.
+ */
+export const ALL_STREAM_LIMITS = { maxNameLength: 256 } as const;
 
 /**
  * Maps a failed Greeter call to the status the AllStream client gets. The Greeter's own
@@ -28,10 +35,11 @@ export function greeterErrorToStatus(err: unknown, greeterTarget: string, positi
 }
 
 /**
- * Answers every message, in order, with the Greeter's greeting for its name. Each Greeter call
- * gets this call's deadline (or GREETER_TIMEOUT_MS, if earlier) and is cancelled with it, and it
- * carries this call's request id, and `greeterToken` when the Greeter requires one (the
- * client's own token is for this service only and is never forwarded). The next message is read
+ * Answers every message, in order, with the Greeter's greeting for its name; a name that is not
+ * valid (ALL_STREAM_LIMITS) ends the call with INVALID_ARGUMENT before it reaches the Greeter.
+ * Each Greeter call gets this call's deadline (or GREETER_TIMEOUT_MS, if earlier) and is
+ * cancelled with it, and it carries this call's request id, and `greeterToken` when the Greeter
+ * requires one (the client's own token is for this service only and is never forwarded). The next message is read
  * only once the previous answer is written, so a slow client slows the Greeter traffic rather
  * than filling our memory.
  */
@@ -49,6 +57,8 @@ export function createAllStream(greeter: Greeter, greeterToken?: string) {
     try {
       for await (const { name } of messagesOf(call)) {
         position++;
+        const problem = checkText(name, { field: 'name', maxLength: ALL_STREAM_LIMITS.maxNameLength });
+        if (problem) throw invalidArgument(`message ${position}: ${problem}`);
         const greeting = await greeter
           .sayHello(name, { deadline, signal, timeoutMs: GREETER_TIMEOUT_MS, requestId, token: greeterToken })
           .catch((err: unknown) => {

@@ -8,6 +8,7 @@ import {
   parseCount,
   runCli,
   traceCommand,
+  UNARY_TIMEOUT_MS,
   UsageError,
 } from '@repo/client-kit';
 import { startTelemetry } from '@repo/telemetry';
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== 'hello') throw new UsageError(`unknown command "${command}"`);
   const repeat = parseCount('repeat', values.repeat, 1);
-  const callOptions = commonCallOptions(values);
+  const callOptions = commonCallOptions(values, UNARY_TIMEOUT_MS);
 
   const telemetry = await startTelemetry({ serviceName: 'greeter-cli', forceTracing: values.trace === true });
   const greeter = new Greeter({
@@ -60,7 +61,8 @@ async function main(argv: string[]): Promise<void> {
           process.stdout.write(
             values.json
               ? `${JSON.stringify({ message, servedBy, ms: Number(ms) })}\n`
-              : `${message}  (served by ${servedBy}, ${ms} ms)\n`,
+              : // A server that sends no x-served-by (another language's helloworld) gets none named.
+                `${message}  (${servedBy ? `served by ${servedBy}, ` : ''}${ms} ms)\n`,
           );
         }
       }

@@ -1,4 +1,5 @@
-import { status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { GreeterService, type HelloReply, type HelloRequest } from '@repo/proto';
 import { INSTANCE, StatusError } from '@repo/server-kit';
 import { closedAddress } from '@repo/test-kit';
 import { runCli } from './support/cli';
@@ -87,11 +88,33 @@ describe('greeter CLI', () => {
     expect(result.stderr).toMatch(/^greeter: DEADLINE_EXCEEDED: Deadline exceeded[^\n]*\n$/);
   });
 
-  it('exits 1 with a single UNAVAILABLE line when nothing listens at the target', async () => {
-    const result = await runCli(['hello', 'Ada', '--target', await closedAddress()]);
+  it('exits 1 with one line naming the address when nothing listens there', async () => {
+    const address = await closedAddress();
+    const result = await runCli(['hello', 'Ada', '--target', address]);
     expect(result.exit).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^greeter: UNAVAILABLE: [^\n]+\n$/);
+    expect(result.stderr).toBe(`greeter: cannot reach ${address}: connection refused\n`);
+  });
+
+  it("names no instance for a server that sends no x-served-by, as other languages' greeters", async () => {
+    // A plain grpc-js server, without the kit: what grpc-go's stock greeter answers.
+    const bare = new Server();
+    bare.addService(GreeterService, {
+      sayHello: (call: ServerUnaryCall<HelloRequest, HelloReply>, callback: sendUnaryData<HelloReply>) =>
+        callback(null, { message: `Hello ${call.request.name}` }),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      bare.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      ),
+    );
+    try {
+      const result = await runCli(['hello', 'Ada', '--target', `127.0.0.1:${port}`]);
+      expect(result.exit).toBe(0);
+      expect(result.stdout).toMatch(/^Hello Ada {2}\(\d+\.\d ms\)\n$/);
+    } finally {
+      bare.forceShutdown();
+    }
   });
 
   it('prints the usage and exits 0 with --help', async () => {

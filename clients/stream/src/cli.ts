@@ -52,7 +52,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const callOptions = commonCallOptions(values);
+  // Streams run until they end (or Ctrl-C) unless --timeout-ms gives them a deadline.
+  const callOptions = commonCallOptions(values, undefined);
   const print = (json: object, text: string) =>
     process.stdout.write(values.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
   const telemetry = await startTelemetry({ serviceName: 'stream-cli', forceTracing: values.trace === true });
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
           args.length > 0 ? args : ['world'],
           callOptions,
         )) {
-          print({ message, servedBy }, `${message}  (greeter ${servedBy})`);
+          print({ message, servedBy }, servedBy ? `${message}  (greeter ${servedBy})` : message);
         }
         return;
       }

@@ -170,6 +170,19 @@ describe('stream CLI: all', () => {
     });
   });
 
+  it('prints just the greeting when the server names no greeter', async () => {
+    server.allStream = async (call) => {
+      for await (const { name } of call.iterator({ destroyOnReturn: false }) as AsyncIterable<{
+        name: string;
+      }>) {
+        call.write({ message: `Hello ${name}`, servedBy: '' });
+      }
+      call.end();
+    };
+    const result = await runCli(['all', 'Ada', '--target', server.target]);
+    expect(result).toEqual({ exit: 0, stdout: 'Hello Ada\n', stderr: '' });
+  });
+
   it('greets world when no name is given', async () => {
     const result = await runCli(['all', '--json', '--target', server.target]);
     expect(result.exit).toBe(0);
@@ -187,11 +200,27 @@ describe('stream CLI: all', () => {
 });
 
 describe('stream CLI', () => {
-  it('exits 1 with a single UNAVAILABLE line when nothing listens at the target', async () => {
-    const result = await runCli(['get', '--target', await closedAddress()]);
+  it('exits 1 with one line naming the address when nothing listens there', async () => {
+    const address = await closedAddress();
+    const result = await runCli(['get', '--target', address]);
     expect(result.exit).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^stream: UNAVAILABLE: [^\n]+\n$/);
+    expect(result.stderr).toBe(`stream: cannot reach ${address}: connection refused\n`);
+  });
+
+  it('gives a stream no deadline unless --timeout-ms sets one', async () => {
+    const deadlines: number[] = [];
+    server.getStream = async (call) => {
+      const deadline = call.getDeadline();
+      deadlines.push(deadline instanceof Date ? deadline.getTime() : deadline);
+      call.end();
+    };
+    expect((await runCli(['get', '--target', server.target])).exit).toBe(0);
+    const asked = Date.now();
+    expect((await runCli(['get', '--timeout-ms', '60000', '--target', server.target])).exit).toBe(0);
+
+    expect(deadlines[0]).toBe(Number.POSITIVE_INFINITY);
+    expect(deadlines[1]).toBeGreaterThan(asked + 50_000);
   });
 
   it('prints the usage and exits 0 with --help or without a command', async () => {

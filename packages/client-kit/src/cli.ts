@@ -63,7 +63,8 @@ export const COMMON_FLAGS = {
 } as const;
 
 export const COMMON_HELP = `  -t, --target <target>    server address: host:port or dns:///host:port
-      --timeout-ms <ms>     deadline of each call (default 10000)
+      --timeout-ms <ms>     deadline of each call (default: 10000 for a unary call, none
+                            for a stream)
       --request-id <id>     x-request-id to send (default: the server makes one)
       --token <token>       bearer token for a server started with AUTH_TOKEN
                             (default: $GRPC_TOKEN; the variable keeps it out of ps)
@@ -101,20 +102,29 @@ export function traceCommand<T>(
   });
 }
 
-/** The CallOptions the common flags describe; the token defaults to GRPC_TOKEN in `env`. */
+/** The deadline of a unary call from a CLI when `--timeout-ms` does not set one. */
+export const UNARY_TIMEOUT_MS = 10_000;
+
+/**
+ * The CallOptions the common flags describe; the token defaults to GRPC_TOKEN in `env`. Without
+ * `--timeout-ms`, the deadline is `defaultTimeoutMs`: UNARY_TIMEOUT_MS for unary calls, none for
+ * a stream (a person streaming 200,000 messages expects it to run until it ends, or until Ctrl-C).
+ */
 export function commonCallOptions(
   values: { 'timeout-ms'?: string; 'request-id'?: string; token?: string },
+  defaultTimeoutMs: number | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): {
-  timeoutMs: number;
+  timeoutMs?: number;
   requestId?: string;
   token?: string;
 } {
-  const timeoutMs = parseCount('timeout-ms', values['timeout-ms'], 10_000);
+  const given = values['timeout-ms'];
+  const timeoutMs = given === undefined ? defaultTimeoutMs : parseCount('timeout-ms', given, 0);
   const requestId = values['request-id'];
   const token = values.token ?? (env.GRPC_TOKEN || undefined);
   return {
-    timeoutMs,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(requestId === undefined ? {} : { requestId }),
     ...(token ? { token } : {}),
   };

@@ -6,6 +6,7 @@ export {
   parseCount,
   runCli,
   traceCommand,
+  UNARY_TIMEOUT_MS,
   UsageError,
 } from './cli';
 export { commonCredentials } from './cli-tls';

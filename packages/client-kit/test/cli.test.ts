@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { commonCallOptions, describeError, parseCount, UsageError } from '../src';
+import { commonCallOptions, describeError, parseCount, UNARY_TIMEOUT_MS, UsageError } from '../src';
 
 describe('parseCount', () => {
   it('returns the fallback when the flag is absent', () => {
@@ -22,12 +22,17 @@ describe('parseCount', () => {
 });
 
 describe('commonCallOptions', () => {
-  it('defaults to a 10 s timeout and no request id', () => {
-    expect(commonCallOptions({}, {})).toEqual({ timeoutMs: 10_000 });
+  it('takes the default timeout it is given, and no request id', () => {
+    expect(commonCallOptions({}, UNARY_TIMEOUT_MS, {})).toStrictEqual({ timeoutMs: 10_000 });
+  });
+
+  it('sets no deadline when its default is none, as for a stream', () => {
+    expect(commonCallOptions({}, undefined, {})).toStrictEqual({});
+    expect(commonCallOptions({ 'timeout-ms': '250' }, undefined, {})).toStrictEqual({ timeoutMs: 250 });
   });
 
   it('takes --timeout-ms and --request-id', () => {
-    expect(commonCallOptions({ 'timeout-ms': '250', 'request-id': 'req-9' })).toEqual({
+    expect(commonCallOptions({ 'timeout-ms': '250', 'request-id': 'req-9' }, UNARY_TIMEOUT_MS)).toEqual({
       timeoutMs: 250,
       requestId: 'req-9',
     });
@@ -36,13 +41,15 @@ describe('commonCallOptions', () => {
   it('takes the token from --token, else from GRPC_TOKEN, else sends none', () => {
     const env = { GRPC_TOKEN: 'from-the-environment' };
 
-    expect(commonCallOptions({ token: 'from-the-flag' }, env)).toEqual({
+    expect(commonCallOptions({ token: 'from-the-flag' }, UNARY_TIMEOUT_MS, env)).toEqual({
       timeoutMs: 10_000,
       token: 'from-the-flag',
     });
-    expect(commonCallOptions({}, env)).toEqual({ timeoutMs: 10_000, token: 'from-the-environment' });
-    expect(commonCallOptions({}, { GRPC_TOKEN: '' })).toStrictEqual({ timeoutMs: 10_000 });
-    expect(commonCallOptions({}, {})).toStrictEqual({ timeoutMs: 10_000 });
+    expect(commonCallOptions({}, UNARY_TIMEOUT_MS, env)).toEqual({
+      timeoutMs: 10_000,
+      token: 'from-the-environment',
+    });
+    expect(commonCallOptions({}, UNARY_TIMEOUT_MS, { GRPC_TOKEN: '' })).toStrictEqual({ timeoutMs: 10_000 });
   });
 });
 
@@ -54,6 +61,25 @@ describe('describeError', () => {
     });
 
     expect(describeError(err)).toBe('UNAVAILABLE: no connection');
+  });
+
+  it.each([
+    [
+      'round_robin: No connection established. Last error: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:59999. Resolution note: ',
+      'cannot reach 127.0.0.1:59999: connection refused',
+    ],
+    [
+      'No connection established. Last error: Error: connect ETIMEDOUT [::1]:50051. Resolution note: ',
+      'cannot reach [::1]:50051: connection timed out',
+    ],
+    [
+      'Name resolution failed for target dns:///nohost.invalid:50051',
+      'cannot resolve dns:///nohost.invalid:50051',
+    ],
+  ])('says which address cannot be reached, and why, for UNAVAILABLE "%s"', (details, expected) => {
+    const err = Object.assign(new Error(`14 UNAVAILABLE: ${details}`), { code: status.UNAVAILABLE, details });
+
+    expect(describeError(err)).toBe(expected);
   });
 
   it('falls back to the message of any other error', () => {

@@ -22,10 +22,3 @@ export function invalidArgument(details: string): StatusError {
 
 /** What the client is told when a handler fails for a reason it should not see. */
 export const INTERNAL_DETAILS = 'Internal server error';
-
-/** Narrows an error thrown by a grpc-js client call (a ServiceError) without trusting its shape. */
-export function isServiceError(
-  err: unknown,
-): err is Error & { code: status; details: string; metadata: Metadata } {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && 'details' in err;
-}

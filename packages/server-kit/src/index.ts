@@ -26,7 +26,7 @@ export {
   readToken,
   type ServerConfig,
 } from './config';
-export { INTERNAL_DETAILS, invalidArgument, isServiceError, StatusError } from './errors';
+export { INTERNAL_DETAILS, invalidArgument, StatusError } from './errors';
 export { busyDetails, HandlerGauge } from './guard';
 export { grpcOptionsOf, LIMIT_DEFAULTS, limitsWith, readServerLimits, type ServerLimits } from './limits';
 export {

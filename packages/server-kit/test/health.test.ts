@@ -1,5 +1,5 @@
 import { credentials, status } from '@grpc/grpc-js';
-import { HealthClient } from '@repo/client-kit';
+import { HealthClient, isCallError } from '@repo/client-kit';
 import {
   GreeterService,
   HealthCheckResponse_ServingStatus,
@@ -7,7 +7,6 @@ import {
   type HealthListResponse,
 } from '@repo/proto';
 import { within } from '@repo/test-kit';
-import { isServiceError } from '../src';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter } from './support/test-services';
 
@@ -43,7 +42,7 @@ describe('grpc.health.v1.Health', () => {
     async (service) => {
       const err = await checkError(service);
 
-      expect(isServiceError(err)).toBe(true);
+      expect(isCallError(err)).toBe(true);
       expect(err).toMatchObject({
         code: status.NOT_FOUND,
         details: `unknown service "${service}"`,

@@ -27,7 +27,10 @@ import type { CounterPoint, HistogramPoint, MetricRegistry } from '@repo/telemet
  */
 export interface CallTelemetry {
   tracer?: Tracer | undefined;
-  /** Where gRPC's standard metrics (gRFC A66) are recorded. */
+  /**
+   * Where gRPC's standard metrics (gRFC A66) are recorded: startTelemetry's, or one of your own
+   * exported through `producerOf` (`@repo/telemetry/producer`) by your SDK's readers.
+   */
   metrics?: MetricRegistry | undefined;
 }
 

@@ -12,7 +12,9 @@ import type { MetricRegistry } from './registry';
  * What `registry` holds, as the SDK's readers collect it: cumulative points, under the scope
  * `scope`. Every reader exports them as it exports the SDK's own instruments (Prometheus's
  * text, OTLP); a reader that prefers delta temporality still gets them cumulative, which the
- * data says.
+ * data says. startTelemetry's readers use it; a process with an OpenTelemetry SDK of its own
+ * passes it in its readers' `metricProducers`, from `@repo/telemetry/producer` (which loads the
+ * SDK's metrics package, unlike `@repo/telemetry` itself).
  */
 export function producerOf(registry: MetricRegistry, scope: string): MetricProducer {
   const startTime = hrTimeOf(registry.startTime);

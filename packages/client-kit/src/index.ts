@@ -23,7 +23,6 @@ export {
   methodPointsCache,
   rpcAttributesOf,
   SIZE_BUCKETS_BYTES,
-  statusNameOf,
 } from './telemetry';
 export {
   createTlsCredentials,

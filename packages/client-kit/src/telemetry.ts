@@ -18,7 +18,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { CounterPoint, HistogramPoint, MetricRegistry } from '@repo/telemetry';
+import type { CounterPoint, HistogramPoint, MetricRegistry, Series } from '@repo/telemetry';
 
 /**
  * What a client or server instruments its calls with (from `@repo/telemetry`'s startTelemetry;
@@ -156,11 +156,25 @@ export class MethodPoints<Ended> {
   }
 }
 
-/** The MethodPoints of each method, made on its first call by `make`. */
+/**
+ * The MethodPoints of each method, made on its first call: its point of `started`, under
+ * `attributesOf(method)`, and for each status code the points `endedOf` takes from its series,
+ * under the same attributes and `grpc.status`.
+ */
 export function methodPointsCache<Ended>(
-  make: (method: string) => MethodPoints<Ended>,
+  started: Series<CounterPoint>,
+  attributesOf: (method: string) => Attributes,
+  endedOf: (key: string, attributes: () => Attributes) => Ended,
 ): (method: string) => MethodPoints<Ended> {
   const made = new Map<string, MethodPoints<Ended>>();
+  const make = (method: string) => {
+    const byMethod = attributesOf(method);
+    const key = Object.values(byMethod).join(' ');
+    return new MethodPoints(
+      started.point(key, () => byMethod),
+      (code) => endedOf(`${key} ${code}`, () => ({ ...byMethod, 'grpc.status': statusNameOf(code) })),
+    );
+  };
   return (method) => {
     let points = made.get(method);
     if (points === undefined) {
@@ -207,20 +221,13 @@ class ClientMetrics {
       },
       DURATION_BUCKETS_S,
     );
-    this.of = methodPointsCache((method) => {
-      const byMethod = { 'grpc.method': method, 'grpc.target': target };
-      const key = `${method} ${target}`;
-      return new MethodPoints(
-        attemptStarted.point(key, () => byMethod),
-        (code) => {
-          const attributes = () => ({ ...byMethod, 'grpc.status': statusNameOf(code) });
-          const endedKey = `${key} ${code}`;
-          return {
-            attempt: attemptDuration.point(endedKey, attributes),
-            call: callDuration.point(endedKey, attributes),
-          };
-        },
-      );
-    });
+    this.of = methodPointsCache(
+      attemptStarted,
+      (method) => ({ 'grpc.method': method, 'grpc.target': target }),
+      (key, attributes) => ({
+        attempt: attemptDuration.point(key, attributes),
+        call: callDuration.point(key, attributes),
+      }),
+    );
   }
 }

@@ -58,6 +58,11 @@ export function interruptCall(call: Cancellable): void {
   controllerOf(call).abort();
 }
 
+/** How a reader of a client stream ends when the client cancelled the call. */
+function cancelledByClient(): StatusError {
+  return new StatusError(status.CANCELLED, 'Cancelled by the client');
+}
+
 /**
  * Waits until a reset the client sent along with its half-close has been read and reported:
  * until the client answered a PING sent after the half-close (see roundTrip), then one more turn
@@ -108,7 +113,7 @@ export function messagesOf<T>(call: {
           const result = await messages.next();
           if (result.done) {
             await afterClientCaughtUp(call);
-            if (call.cancelled) throw new StatusError(status.CANCELLED, 'Cancelled by the client');
+            if (call.cancelled) throw cancelledByClient();
           }
           return result;
         },
@@ -150,8 +155,7 @@ export function forEachMessage<T>(
     const onEnd = () => {
       stop();
       afterClientCaughtUp(call).then(
-        () =>
-          call.cancelled ? reject(new StatusError(status.CANCELLED, 'Cancelled by the client')) : resolve(),
+        () => (call.cancelled ? reject(cancelledByClient()) : resolve()),
         reject,
       );
     };
@@ -159,6 +163,6 @@ export function forEachMessage<T>(
     call.on('data', onData);
     call.once('end', onEnd);
     call.once('error', onError);
-    call.once('cancelled', () => fail(new StatusError(status.CANCELLED, 'Cancelled by the client')));
+    call.once('cancelled', () => fail(cancelledByClient()));
   });
 }

@@ -14,11 +14,10 @@ import {
   type CallTelemetry,
   DURATION_BUCKETS_S,
   METADATA_GETTER,
-  MethodPoints,
+  type MethodPoints,
   methodPointsCache,
   rpcAttributesOf,
   SIZE_BUCKETS_BYTES,
-  statusNameOf,
 } from '@repo/client-kit';
 import type { HistogramPoint, MetricRegistry } from '@repo/telemetry';
 
@@ -130,21 +129,15 @@ export class ServerMetrics {
       },
       SIZE_BUCKETS_BYTES,
     );
-    this.of = methodPointsCache((method) => {
-      const byMethod = { 'grpc.method': method };
-      return new MethodPoints(
-        started.point(method, () => byMethod),
-        (code) => {
-          const key = `${method} ${code}`;
-          const attributes = () => ({ ...byMethod, 'grpc.status': statusNameOf(code) });
-          return {
-            duration: duration.point(key, attributes),
-            sent: sent.point(key, attributes),
-            received: received.point(key, attributes),
-          };
-        },
-      );
-    });
+    this.of = methodPointsCache(
+      started,
+      (method) => ({ 'grpc.method': method }),
+      (key, attributes) => ({
+        duration: duration.point(key, attributes),
+        sent: sent.point(key, attributes),
+        received: received.point(key, attributes),
+      }),
+    );
   }
 }
 

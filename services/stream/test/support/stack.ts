@@ -46,7 +46,11 @@ export interface StreamStack {
 }
 
 export async function startStack(): Promise<StreamStack> {
-  const greeter = await serveGreeter();
+  return startStackAround(await serveGreeter());
+}
+
+/** The stream service pointed at `greeter`, and the client library pointed at the stream service. */
+export async function startStackAround<G extends Served>(greeter: G): Promise<StreamStack & { greeter: G }> {
   const stream = await serveStream(greeter.running.target);
   const client = new StreamClient({ target: stream.running.target });
   return {

@@ -1,8 +1,7 @@
 import type { Deadline } from '@grpc/grpc-js';
 import { type GreeterServer, GreeterService } from '@repo/proto';
 import { createServer, invalidArgument } from '@repo/server-kit';
-import { StreamClient } from '@repo/stream-client';
-import { type Served, type StreamStack, serve, serveStream } from './stack';
+import { type Served, type StreamStack, serve, startStackAround } from './stack';
 
 /** What the test Greeter saw of one SayHello call. */
 export interface SeenCall {
@@ -56,17 +55,5 @@ export async function serveTestGreeter(): Promise<TestGreeter> {
 
 /** The stream service pointed at a test Greeter, and the client library pointed at it. */
 export async function startStackWithTestGreeter(): Promise<StreamStack & { greeter: TestGreeter }> {
-  const greeter = await serveTestGreeter();
-  const stream = await serveStream(greeter.running.target);
-  const client = new StreamClient({ target: stream.running.target });
-  return {
-    greeter,
-    stream,
-    client,
-    async stop() {
-      client.close();
-      await stream.running.stop();
-      await greeter.running.stop();
-    },
-  };
+  return startStackAround(await serveTestGreeter());
 }

@@ -78,37 +78,3 @@ export class HealthClient {
     this.grpc.close();
   }
 }
-
-/**
- * Polls Check until `service` is SERVING; rejects with the last error or status after
- * `timeoutMs`. For start-up ordering: wait for a server before calling it.
- */
-export async function waitForServing(
-  target: string,
-  {
-    service = '',
-    timeoutMs = 10_000,
-    intervalMs = 100,
-  }: { service?: string; timeoutMs?: number; intervalMs?: number } = {},
-): Promise<void> {
-  const health = new HealthClient(target);
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  try {
-    while (Date.now() < deadline) {
-      try {
-        last = await health.check(service, {
-          timeoutMs: Math.max(1, Math.min(1_000, deadline - Date.now())),
-        });
-        if (last === 'SERVING') return;
-      } catch (err: unknown) {
-        last = err;
-      }
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  } finally {
-    health.close();
-  }
-  const why = last instanceof Error ? last.message : `status ${String(last)}`;
-  throw new Error(`${target} was not SERVING within ${timeoutMs} ms (${why})`);
-}

@@ -11,7 +11,7 @@ export {
 } from './cli';
 export { commonCredentials } from './cli-tls';
 export { type CallError, describeError, isCallError } from './errors';
-export { HealthClient, type HealthClientOptions, type ServingStatus, waitForServing } from './health';
+export { HealthClient, type HealthClientOptions, type ServingStatus } from './health';
 export { type Source, writeAll } from './streams';
 export {
   type CallTelemetry,

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type ChannelCredentials, type ChannelOptions, credentials, status } from '@grpc/grpc-js';
 import { createTlsCredentials } from '@repo/client-kit';
 import { GreeterClient, GreeterService } from '@repo/proto';
-import { createDevCerts, type DevCerts, LogSink, runNode } from '@repo/test-kit';
+import { runNode } from '@repo/runner';
+import { createDevCerts, type DevCerts, LogSink } from '@repo/test-kit';
 import {
   createLogger,
   createServer,

@@ -1,10 +1,12 @@
+import { runNode } from '@repo/runner';
 import { StreamClient } from '@repo/stream-client';
-import { type OtlpReceiver, type ReceivedSpan, runNode } from '@repo/test-kit';
+import type { OtlpReceiver, ReceivedSpan } from '@repo/test-kit';
 import { Compose, type ContainerState, hostnameOf, run } from './compose';
 import { activeTargets, addressOf, pollUntil, query, startReceiverForContainers } from './observability';
 
 // `docker compose up --build` from the repository as it is, under a project name and image tag
-// of its own, with the published ports of docker-compose.yml (127.0.0.1:50051-50053), and
+// of its own, with the published ports of docker-compose.yml (greeter 127.0.0.1:50050-50051,
+// stream 127.0.0.1:50052), and
 // Prometheus of the `observability` profile (127.0.0.1:9090). Jaeger, the profile's tracing
 // backend, is left out (it cannot be pulled everywhere the test runs): the services export
 // their spans to this test's own OTLP receiver instead, on the host, as host.docker.internal.
@@ -14,6 +16,8 @@ const compose = new Compose(`grpc-e2e-${process.pid}`, `e2e-${process.pid}`, {
 const GREETER_CLI = require.resolve('@repo/greeter-client/dist/cli.js');
 const STREAM_CLI = require.resolve('@repo/stream-client/dist/cli.js');
 const STREAM = '127.0.0.1:50052';
+/** docker-compose.yml's host port range of the greeter replicas, one port each. */
+const GREETER_PORTS = [50050, 50051];
 const MINUTE = 60_000;
 const IMAGES = ['greeter', 'stream', 'greeter-client', 'stream-client'];
 
@@ -98,7 +102,7 @@ describe('docker compose up', () => {
 
   it('answers the project’s CLIs from the host on the published ports', async () => {
     const replicas = (await compose.containers('greeter')).map(hostnameOf);
-    for (const port of [50051, 50053]) {
+    for (const port of GREETER_PORTS) {
       const { exit, stdout } = await runNode(GREETER_CLI, [
         'hello',
         'host',
@@ -137,17 +141,17 @@ describe('docker compose up', () => {
     'is scraped by Prometheus (profile observability): every greeter replica and the stream service, found through DNS',
     async () => {
       // Calls to both replicas, directly and through the stream service.
-      for (const port of [50051, 50053]) {
+      for (const port of GREETER_PORTS) {
         const hello = await runNode(GREETER_CLI, ['hello', 'prometheus', '--target', `127.0.0.1:${port}`]);
         expect(hello.exit).toBe(0);
       }
       await greetersBehindStream(stream, ['p1', 'p2', 'p3', 'p4']);
       const greeters = await Promise.all((await compose.containers('greeter')).map((c) => addressOf(c.Name)));
-      const [streamNet] = await compose.containers('stream-net');
-      if (!streamNet) throw new Error('no stream-net container');
+      const [streamService] = await compose.containers('stream');
+      if (!streamService) throw new Error('no stream container');
       const expected = [
         ...greeters.map((address) => `greeter ${address}:9464`),
-        `stream ${await addressOf(streamNet.Name)}:9465`,
+        `stream ${await addressOf(streamService.Name)}:9465`,
       ].sort();
 
       // /api/v1/targets: one target per replica (DNS A records of `greeter`), and `stream`, all up.

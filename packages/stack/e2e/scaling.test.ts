@@ -5,13 +5,13 @@ import { Compose, type ContainerState, hostnameOf, run } from './compose';
 // What the Kubernetes manifests (#10) rely on, proved on compose with the same images and
 // settings: a replica added under steady AllStream traffic is used soon, and a rolling restart
 // of the replicas loses no call. Own project name and image tag; only the services that serve
-// (greeter, stream and stream-net); the greeter's host port range has room for three replicas
-// from the start, so that scaling to three does not change the service and recreate the two.
+// (greeter and stream); the greeter's host port range has room for three replicas from the
+// start, so that scaling to three does not change the service and recreate the two.
 const compose = new Compose(`grpc-scale-${process.pid}`, `scale-${process.pid}`, {
-  GREETER_HOST_PORTS: '50051-50054',
+  GREETER_HOST_PORTS: '50049-50051',
   OTEL_TRACES_EXPORTER: 'none',
 });
-const SERVICES = ['stream-net', 'greeter', 'stream'];
+const SERVICES = ['greeter', 'stream'];
 const IMAGES = ['greeter', 'stream'];
 const STREAM = '127.0.0.1:50052';
 const MINUTE = 60_000;

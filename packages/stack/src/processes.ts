@@ -1,17 +1,12 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { waitForServing } from '@repo/client-kit';
+import { type ServiceProcess, startService } from '@repo/runner';
 import type { StackService } from './services';
 
+/** A service of the stack, running. */
 export interface RunningService {
   name: string;
   /** host:port clients use. */
   address: string;
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  /** Resolves with the exit code, or the signal name, once the process has exited. */
-  exited: Promise<number | string>;
+  process: ServiceProcess;
 }
 
 export interface StartOptions {
@@ -27,6 +22,9 @@ export interface StartOptions {
   startTimeoutMs?: number;
 }
 
+// A service bounds its own graceful shutdown (SHUTDOWN_GRACE_MS); this only guards against a hang.
+const KILL_AFTER_MS = 60_000;
+
 /**
  * Starts the services in order, each once the ones before it answer SERVING on grpc.health.v1,
  * and resolves with them running. If one fails to come up, those already started are stopped
@@ -34,75 +32,35 @@ export interface StartOptions {
  */
 export async function startServices(
   services: readonly StackService[],
-  options: StartOptions,
+  { ports, metricsPorts, env, onLine, startTimeoutMs }: StartOptions,
 ): Promise<RunningService[]> {
   const running: RunningService[] = [];
   const addresses = new Map<string, string>();
   try {
     for (const service of services) {
-      const started = await startService(service, addresses, options);
-      running.push(started);
-      addresses.set(service.name, started.address);
+      const started = await startService(service.entry, {
+        env: {
+          ...env,
+          ...service.env(addresses),
+          PORT: String(ports?.get(service.name) ?? service.defaultPort),
+          METRICS_PORT: String(metricsPorts?.get(service.name) ?? service.defaultMetricsPort),
+        },
+        // Its own process group: a Ctrl-C in the terminal reaches the stack only, which then
+        // stops each service with one SIGTERM (a second signal would cancel in-flight calls).
+        detached: true,
+        host: 'localhost',
+        onLine: (line, stream) => onLine(service.name, line, stream),
+        startTimeoutMs,
+      }).catch((err: unknown) => {
+        throw new Error(`${service.name}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      running.push({ name: service.name, address: started.target, process: started });
+      addresses.set(service.name, started.target);
     }
     return running;
   } catch (err: unknown) {
     await stopServices(running);
     throw err;
-  }
-}
-
-async function startService(
-  service: StackService,
-  addresses: ReadonlyMap<string, string>,
-  { ports, metricsPorts, env, onLine, startTimeoutMs = 15_000 }: StartOptions,
-): Promise<RunningService> {
-  const port = ports?.get(service.name) ?? service.defaultPort;
-  const metricsPort = metricsPorts?.get(service.name) ?? service.defaultMetricsPort;
-  const child = spawn(process.execPath, [service.entry], {
-    env: {
-      ...process.env,
-      ...env,
-      ...service.env(addresses),
-      PORT: String(port),
-      METRICS_PORT: String(metricsPort),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: a Ctrl-C in the terminal reaches the stack only, which then stops
-    // each service with one SIGTERM (a second signal would cancel in-flight calls).
-    detached: true,
-  });
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
-
-  const bound = new Promise<number>((resolve) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      onLine(service.name, line, 'stdout');
-      const port = servingPort(line);
-      if (port !== undefined) resolve(port);
-    });
-  });
-  createInterface({ input: child.stderr }).on('line', (line) => onLine(service.name, line, 'stderr'));
-
-  const exitedEarly = exited.then((code) => {
-    throw new Error(`${service.name} exited (${code}) before serving`);
-  });
-  const ready = (async () => {
-    const boundPort = await bound;
-    const address = `localhost:${boundPort}`;
-    await waitForServing(address, { timeoutMs: startTimeoutMs });
-    return address;
-  })();
-  const address = await Promise.race([ready, exitedEarly]);
-  exitedEarly.catch(() => {});
-  return { name: service.name, address, child, exited };
-}
-
-function servingPort(line: string): number | undefined {
-  if (!line.includes('"serving"')) return undefined;
-  try {
-    const parsed = JSON.parse(line) as { msg?: string; port?: number };
-    return parsed.msg === 'serving' ? parsed.port : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -114,9 +72,7 @@ export async function stopServices(
   running: readonly RunningService[],
 ): Promise<Map<string, number | string>> {
   const codes = new Map<string, number | string>();
-  for (const service of [...running].reverse()) {
-    if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGTERM');
-    codes.set(service.name, await service.exited);
-  }
+  for (const service of [...running].reverse())
+    codes.set(service.name, await service.process.stop(KILL_AFTER_MS));
   return codes;
 }

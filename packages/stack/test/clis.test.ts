@@ -1,4 +1,4 @@
-import { runNode } from '@repo/test-kit';
+import { runNode } from '@repo/runner';
 import { type RunningService, startServices, stopServices } from '../src/processes';
 import { SERVICES } from '../src/services';
 
@@ -19,7 +19,7 @@ describe('the CLIs against the running stack', () => {
   });
 
   it('greets with the greeter CLI and names the instance that answered', async () => {
-    const greeterPid = running.find((service) => service.name === 'greeter')?.child.pid;
+    const greeterPid = running.find((service) => service.name === 'greeter')?.process.child.pid;
 
     const { exit, stdout } = await runNode(GREETER_CLI, [
       'hello',
@@ -81,7 +81,7 @@ describe('the CLIs against the running stack', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { message: string; servedBy: string });
     expect(replies.map(({ message }) => message)).toEqual(['Hello Ada', 'Hello Linus']);
-    const greeterPid = running.find((service) => service.name === 'greeter')?.child.pid;
+    const greeterPid = running.find((service) => service.name === 'greeter')?.process.child.pid;
     expect(replies.every(({ servedBy }) => servedBy.endsWith(`/${greeterPid}`))).toBe(true);
   });
 

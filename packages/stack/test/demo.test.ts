@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runNode } from '@repo/test-kit';
+import { runNode } from '@repo/runner';
 
 const STACK = join(__dirname, '..', 'dist', 'main.js');
 
@@ -41,7 +41,9 @@ describe('pnpm demo', () => {
     });
 
     expect(exit).toBe(1);
-    expect(stderr).toContain('stack: greeter exited (2) before serving');
+    expect(stderr).toMatch(
+      /^stack: greeter: .* exited \(2\) before it was ready; stderr: greeter: invalid configuration: LOG_LEVEL/m,
+    );
   });
 
   it('exits 2 with its usage for an unknown mode', async () => {

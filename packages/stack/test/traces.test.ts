@@ -1,4 +1,5 @@
-import { OtlpReceiver, type ReceivedSpan, runNode, waitFor } from '@repo/test-kit';
+import { runNode } from '@repo/runner';
+import { OtlpReceiver, type ReceivedSpan, waitFor } from '@repo/test-kit';
 import { type RunningService, startServices, stopServices } from '../src/processes';
 import { SERVICES } from '../src/services';
 

@@ -1,23 +1,14 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { type ServiceProcess as Process, startService } from '@repo/runner';
 import type { LogLine } from './logs';
 import { fdCountOf, type ProcessStats } from './proc';
 
 const INTROSPECT = join(__dirname, 'introspect.js');
 
-export interface ServiceProcess {
-  child: ChildProcessByStdio<null, Readable, Readable>;
-  port: number;
-  target: string;
+/** A service process under test: the runner's, with its logs and a view of its insides. */
+export interface ServiceProcess extends Process {
   /** Every JSON log line the process has written to stdout so far. */
   logs: LogLine[];
-  /** Everything written to stderr so far. */
-  stderr(): string;
-  /** Resolves with the exit code (or signal name) once the process has exited. */
-  exited: Promise<number | string>;
   /** Resolves with the first log line matching `predicate`, or rejects after `timeoutMs`. */
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** The process's memory (after a full GC), active handles and open file descriptors, now. */
@@ -25,33 +16,33 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `node <entry>` (a service's dist/main.js) with PORT=0 on 127.0.0.1 and no metrics
- * endpoint (METRICS_PORT=0) unless `env` says otherwise, and resolves once it logs "serving", with the port it bound. The process runs
- * unchanged but for an IPC channel that never keeps it alive, over which `stats()` asks it
- * about itself (see introspect.ts).
+ * Starts `node <entry>` (a service's built main) with PORT=0 on 127.0.0.1, no metrics endpoint
+ * (METRICS_PORT=0) and debug logs unless `env` says otherwise, and resolves once it logs
+ * "serving" (not waiting for health: a test may be about what comes before). The process runs
+ * unchanged but for an IPC channel that never keeps it alive, over which `stats()` asks it about
+ * itself (see introspect.ts).
  */
 export async function spawnService(entry: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', '--require', INTROSPECT, entry], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug', ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  }) as ChildProcessByStdio<null, Readable, Readable>;
   const logs: LogLine[] = [];
   const waiters = new Set<(line: LogLine) => void>();
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
+  const started = await startService(entry, {
+    env: { HOST: '127.0.0.1', PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'debug', ...env },
+    nodeArgs: ['--expose-gc', '--require', INTROSPECT],
+    ipc: true,
+    readiness: 'announced',
+    onLine: (text, stream) => {
+      if (stream !== 'stdout') return;
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { msg: text };
+      }
+      logs.push(line);
+      for (const waiter of waiters) waiter(line);
+    },
   });
-  createInterface({ input: child.stdout }).on('line', (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      line = { msg: text };
-    }
-    logs.push(line);
-    for (const waiter of waiters) waiter(line);
-  });
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const { child, exited, stderr } = started;
 
   const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 10_000) =>
     new Promise<LogLine>((resolve, reject) => {
@@ -59,7 +50,7 @@ export async function spawnService(entry: string, env: Record<string, string> = 
       if (seen) return resolve(seen);
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}`));
+        reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr()}`));
       }, timeoutMs);
       const waiter = (line: LogLine) => {
         if (!predicate(line)) return;
@@ -72,7 +63,7 @@ export async function spawnService(entry: string, env: Record<string, string> = 
         if (!waiters.has(waiter)) return;
         clearTimeout(timer);
         waiters.delete(waiter);
-        reject(new Error(`process exited before a matching log line; stderr: ${stderr}`));
+        reject(new Error(`process exited before a matching log line; stderr: ${stderr()}`));
       });
     });
 
@@ -86,12 +77,10 @@ export async function spawnService(entry: string, env: Record<string, string> = 
       child.on('message', onMessage);
       void exited.then(() => reject(new Error('the process exited before answering stats')));
     });
-    child.send({ type: 'stats' });
+    child.send?.({ type: 'stats' });
     const inside = await answer;
     return { ...inside, fds: fdCountOf(child.pid as number) };
   };
 
-  const serving = await waitForLog((line) => line.msg === 'serving');
-  const port = Number(serving.port);
-  return { child, port, target: `127.0.0.1:${port}`, logs, stderr: () => stderr, exited, waitForLog, stats };
+  return { ...started, logs, waitForLog, stats };
 }

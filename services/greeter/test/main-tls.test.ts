@@ -84,7 +84,7 @@ describe('the greeter process with TLS variables', () => {
   it('exits with code 2 naming TLS_KEY_FILE when only TLS_CERT_FILE is set', async () => {
     const exit = await runToExit(MAIN, { TLS_CERT_FILE: certs.server });
 
-    expect(exit.code).toBe(2);
+    expect(exit.exit).toBe(2);
     expect(exit.stderr).toBe(
       'greeter: invalid configuration: TLS_CERT_FILE is set, so TLS_KEY_FILE must be too (TLS needs a certificate and its key)\n',
     );
@@ -94,7 +94,7 @@ describe('the greeter process with TLS variables', () => {
     const missing = join(certs.dir, 'missing-key.pem');
     const exit = await runToExit(MAIN, { TLS_CERT_FILE: certs.server, TLS_KEY_FILE: missing });
 
-    expect(exit.code).toBe(2);
+    expect(exit.exit).toBe(2);
     expect(exit.stderr).toBe(
       `greeter: invalid configuration: TLS_KEY_FILE must be a readable PEM file, got "${missing}" (ENOENT: no such file or directory)\n`,
     );

@@ -118,7 +118,7 @@ describe('the greeter process', () => {
   ])('exits with code 2 and names %s=%s on stderr', async (name, value, message) => {
     const exit = await runToExit(MAIN, { [name]: value });
 
-    expect(exit.code).toBe(2);
+    expect(exit.exit).toBe(2);
     expect(exit.stderr).toBe(`greeter: invalid configuration: ${message}\n`);
     expect(exit.stdout).toBe('');
   });
@@ -132,7 +132,7 @@ describe('the greeter process', () => {
 
       const exit = await runToExit(MAIN, { PORT: String(port) });
 
-      expect(exit.code).toBe(1);
+      expect(exit.exit).toBe(1);
       const fatal = exit.stdout
         .split('\n')
         .filter((line) => line !== '')

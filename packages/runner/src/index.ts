@@ -1,0 +1,9 @@
+export { type RunOptions, type RunResult, run, runNode } from './run';
+export {
+  type Readiness,
+  type ServiceProcess,
+  type StartOptions,
+  servingLinePort,
+  startService,
+} from './service-process';
+export { type ReadinessProbe, type WaitOptions, waitForServing } from './serving';

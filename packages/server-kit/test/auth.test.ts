@@ -10,7 +10,15 @@ import {
   type StreamServiceServer,
   StreamServiceService,
 } from '@repo/proto';
-import { LogSink, ReflectionClient, within } from '@repo/test-kit';
+import {
+  grpcFrame,
+  grpcRequestHeaders,
+  LogSink,
+  type RawOutcome,
+  ReflectionClient,
+  rawGrpcCall,
+  within,
+} from '@repo/test-kit';
 import {
   ConfigError,
   createAuthInterceptor,
@@ -20,7 +28,6 @@ import {
   readServerConfig,
   UNAUTHENTICATED_DETAILS,
 } from '../src';
-import { rawGrpcCall } from './support/raw-grpc';
 import { deadlineIn } from './support/timing';
 
 const TOKEN = 'test-token-7f3a9c2e5b1d4068';
@@ -243,7 +250,9 @@ describe('a server started with a bearer token', () => {
   });
 
   describe('reached through a variant of the method path', () => {
-    const request = HelloRequest.encode({ name: 'Ada' }).finish();
+    const body = grpcFrame(HelloRequest.encode({ name: 'Ada' }).finish());
+    const call = (path: string, headers = {}): Promise<RawOutcome> =>
+      rawGrpcCall(running.target, { headers: grpcRequestHeaders(path, headers), body });
 
     it.each([
       '//helloworld.Greeter/SayHello',
@@ -253,7 +262,7 @@ describe('a server started with a bearer token', () => {
       '/grpc.health.v1.Health/../../helloworld.Greeter/SayHello',
     ])('answers %s with UNIMPLEMENTED, token or not, and never runs the handler', async (path) => {
       for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }]) {
-        const outcome = await rawGrpcCall(running.target, path, request, headers);
+        const outcome = await call(path, headers);
 
         expect(outcome.grpcStatus).toBe(status.UNIMPLEMENTED);
       }
@@ -262,7 +271,7 @@ describe('a server started with a bearer token', () => {
     });
 
     it('has a path without its leading slash reset by HTTP/2, before any handler', async () => {
-      const outcome = await rawGrpcCall(running.target, 'helloworld.Greeter/SayHello', request);
+      const outcome = await call('helloworld.Greeter/SayHello');
 
       expect(outcome.grpcStatus).toBeUndefined();
       expect(outcome.rstCode).toBe(http2.NGHTTP2_PROTOCOL_ERROR);
@@ -271,8 +280,8 @@ describe('a server started with a bearer token', () => {
     });
 
     it('answers the exact path UNAUTHENTICATED without a token and OK with it', async () => {
-      const without = await rawGrpcCall(running.target, SAY_HELLO, request);
-      const withToken = await rawGrpcCall(running.target, SAY_HELLO, request, {
+      const without = await call(SAY_HELLO);
+      const withToken = await call(SAY_HELLO, {
         authorization: `Bearer ${TOKEN}`,
       });
 

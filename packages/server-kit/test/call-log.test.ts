@@ -2,10 +2,9 @@ import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { GreeterService } from '@repo/proto';
-import { waitFor } from '@repo/test-kit';
+import { grpcFrame, grpcRequestHeaders, rawGrpcCall, waitFor } from '@repo/test-kit';
 import { INSTANCE } from '../src';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
-import { rawGrpcCall } from './support/raw-grpc';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter } from './support/test-services';
 
@@ -107,7 +106,7 @@ describe('the call log', () => {
   it('logs a unary call that ends without its request message at warn level: the client’s doing', async () => {
     // What a client that resets its stream at once looks like to grpc-js: UNIMPLEMENTED, "Received
     // no request message". A flood of them must not read as server faults.
-    const outcome = await rawGrpcCall(running.target, SAY_HELLO, undefined);
+    const outcome = await rawGrpcCall(running.target, { headers: grpcRequestHeaders(SAY_HELLO), body: null });
     expect(outcome.grpcStatus).toBe(status.UNIMPLEMENTED);
     expect(callLines()).toEqual([
       expect.objectContaining({ level: 'warn', method: SAY_HELLO, code: 'UNIMPLEMENTED' }),
@@ -133,7 +132,10 @@ describe('the call log', () => {
         },
       );
       try {
-        await rawGrpcCall(limited.target, SAY_HELLO, message);
+        await rawGrpcCall(limited.target, {
+          headers: grpcRequestHeaders(SAY_HELLO),
+          body: grpcFrame(message),
+        });
         await waitFor('the call line', () => limited.logs.find('call').length > 0, 2_000);
         expect(limited.logs.find('call')).toEqual([
           expect.objectContaining({ level, method: SAY_HELLO, code, details }),

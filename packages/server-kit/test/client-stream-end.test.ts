@@ -12,6 +12,8 @@ import {
   dataFrame,
   Flag,
   FrameType,
+  grpcFrame,
+  grpcMessagesOf,
   grpcRequestFields,
   grpcStatusOf,
   headerBlock,
@@ -23,7 +25,6 @@ import {
   waitFor,
   within,
 } from '@repo/test-kit';
-import { grpcFrame } from './support/raw-grpc';
 import { startServer, type TestServer } from './support/servers';
 import { type ClientStreamReader, createTestGreeter, createTestStreamService } from './support/test-services';
 import { deadlineIn } from './support/timing';
@@ -82,15 +83,11 @@ describe.each<ClientStreamReader>(['messagesOf', 'forEachMessage'])(
 
       await connection.send(pingFrame(ping.payload, true));
 
-      const trailers = await connection.waitFor(
-        'the trailers',
-        (f) => f.streamId === id && f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0,
-      );
+      const trailers = await connection.waitForEnd(id);
       expect(grpcStatusOf(trailers.payload)).toBe(0);
       const reply = connection.framesOn(id).find((f) => f.type === FrameType.DATA);
-      expect(PutStreamResponse.decode(reply?.payload.subarray(5) ?? Buffer.alloc(0))).toMatchObject({
-        count: 1,
-      });
+      const [message] = grpcMessagesOf(reply?.payload ?? Buffer.alloc(0));
+      expect(PutStreamResponse.decode(message ?? Buffer.alloc(0))).toMatchObject({ count: 1 });
       await waitFor('the call line', () => callLines().length === 1, 2_000);
       expect(callLines()).toEqual([
         expect.objectContaining({ method: PUT_STREAM, code: 'OK', level: 'info' }),

@@ -4,10 +4,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Metadata, status } from '@grpc/grpc-js';
 import { HelloRequest } from '@repo/proto';
-import { type LogLine, type ServiceProcess, spawnService, within } from '@repo/test-kit';
+import {
+  grpcFrame,
+  grpcRequestHeaders,
+  type LogLine,
+  type ServiceProcess,
+  spawnService,
+  within,
+} from '@repo/test-kit';
 import { busyDetails } from '../src';
 import { createGreeterClient, type Greeter, type Outcome, sayHello } from './support/calls';
-import { grpcFrame } from './support/raw-grpc';
 import { deadlineIn } from './support/timing';
 
 // The server runs in a process of its own (test/fixtures/slow-server.js, on server-kit's dist):
@@ -53,12 +59,7 @@ async function openAndReset(target: string, count: number, { wave = count } = {}
   for (let opened = 0; opened < count; opened += wave) {
     const closed: Promise<unknown>[] = [];
     for (let i = opened; i < Math.min(count, opened + wave); i++) {
-      const stream = session.request({
-        ':method': 'POST',
-        ':path': SAY_HELLO,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
+      const stream = session.request(grpcRequestHeaders(SAY_HELLO));
       stream.on('error', () => {});
       closed.push(once(stream, 'close'));
       stream.end(HELLO);

@@ -3,7 +3,14 @@ import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/
 import { isCallError } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { HelloReply, HelloRequest } from '@repo/proto';
-import { type ProcessStats, type ServiceProcess, spawnService, within } from '@repo/test-kit';
+import {
+  lengthDelimitedField,
+  type ProcessStats,
+  type ServiceProcess,
+  spawnService,
+  varintField,
+  within,
+} from '@repo/test-kit';
 import fc from 'fast-check';
 import { checkHelloRequest, greet } from '../src/greeter';
 
@@ -74,17 +81,6 @@ const anyName = fc.oneof(
   fc.nat({ max: 20_000 }).map((length) => 'x'.repeat(length)),
 );
 
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest > 0x7f) {
-    bytes.push((rest & 0x7f) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(rest);
-  return bytes;
-}
-
 /**
  * Random bytes; names made of random bytes (mostly not UTF-8) with random bytes after them; and
  * valid requests behind a field the Greeter does not know.
@@ -94,12 +90,11 @@ const anyBody = fc
     fc.uint8Array({ maxLength: 64 }).map((bytes) => [...bytes]),
     fc
       .tuple(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 8 }))
-      .map(([name, tail]) => [0x0a, ...varint(name.length), ...name, ...tail]),
+      .map(([name, tail]) => [...lengthDelimitedField(1, name), ...tail]),
     fc
       .tuple(fc.integer({ min: 2, max: 1_000 }), fc.nat(), anyName)
       .map(([field, value, name]) => [
-        ...varint(field * 8),
-        ...varint(value),
+        ...varintField(field, value),
         ...HelloRequest.encode({ name }).finish(),
       ]),
   )

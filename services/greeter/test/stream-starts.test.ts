@@ -6,12 +6,15 @@ import {
   dataFrame,
   Flag,
   FrameType,
+  grpcFrame,
   grpcRequestFields,
+  grpcRequestHeaders,
   grpcStatusOf,
   headerBlock,
   headersFrame,
   RawH2Connection,
   type ReceivedFrame,
+  rawGrpcCall,
   rstStreamFrame,
   type ServiceProcess,
   spawnService,
@@ -53,37 +56,23 @@ interface RawVariant extends Variant {
   reset: boolean;
 }
 
-/** A gRPC message frame around HelloRequest { name: "A" }, or around `message`, with `flag` as its compressed flag. */
-function grpcFrame(flag = 0, message = Buffer.from([0x0a, 0x01, 0x41])): Buffer {
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt8(flag, 0);
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-}
+/** HelloRequest { name: "A" }, or `message`, as a gRPC message with `flag` as its Compressed-Flag. */
+const hello = (flag = 0, message = Buffer.from([0x0a, 0x01, 0x41])) => grpcFrame(message, { flag });
 
 /** Starts one stream with node:http2 and classifies how it ends. */
-function answerOf(session: ClientHttp2Session, { headers, body, bodyDelayMs }: NodeVariant): Promise<Answer> {
-  return new Promise((resolve) => {
-    const stream = session.request(headers, { endStream: body === null });
-    let status: number | undefined;
-    let grpcStatus: number | undefined;
-    const timer = setTimeout(() => stream.close(), ANSWER_WITHIN_MS);
-    const take = (fields: Record<string, unknown>) => {
-      if (fields[':status'] !== undefined) status = Number(fields[':status']);
-      if (fields['grpc-status'] !== undefined) grpcStatus = Number(fields['grpc-status']);
-    };
-    stream.on('response', take);
-    stream.on('trailers', take);
-    stream.on('data', () => {});
-    stream.on('error', () => {}); // a reset is an answer, read from rstCode
-    stream.on('close', () => {
-      clearTimeout(timer);
-      if (grpcStatus !== undefined) resolve(`grpc ${grpcStatus}`);
-      else if (stream.rstCode) resolve(status === undefined ? `rst ${stream.rstCode}` : `http ${status}`);
-      else resolve(status === undefined ? 'nothing' : `http ${status}`);
-    });
-    if (body !== null) setTimeout(() => stream.end(body), bodyDelayMs ?? 0);
+async function answerOf(
+  session: ClientHttp2Session,
+  { headers, body, bodyDelayMs }: NodeVariant,
+): Promise<Answer> {
+  const { httpStatus, grpcStatus, rstCode } = await rawGrpcCall(session, {
+    headers,
+    body,
+    bodyDelayMs: bodyDelayMs ?? 0,
+    timeoutMs: ANSWER_WITHIN_MS,
   });
+  if (grpcStatus !== undefined) return `grpc ${grpcStatus}`;
+  if (rstCode) return httpStatus === undefined ? `rst ${rstCode}` : `http ${httpStatus}`;
+  return httpStatus === undefined ? 'nothing' : `http ${httpStatus}`;
 }
 
 /** Starts one stream in raw frames and classifies how it ends (a reset variant waits 200 ms for nothing). */
@@ -94,7 +83,7 @@ async function rawAnswerOf(connection: RawH2Connection, variant: RawVariant): Pr
     ? rstStreamFrame(id)
     : variant.endStream
       ? Buffer.alloc(0)
-      : dataFrame(id, grpcFrame(), true);
+      : dataFrame(id, hello(), true);
   await connection.send(start, rest);
   const ends = (f: ReceivedFrame) =>
     f.streamId === id &&
@@ -163,7 +152,7 @@ function pathVariants(): NodeVariant[] {
               ...(contentType !== undefined && { 'content-type': contentType }),
               ...(te !== undefined && { te }),
             },
-            body: grpcFrame(),
+            body: hello(),
             expected: [expected],
           };
         }),
@@ -193,11 +182,11 @@ const ENCODINGS = [undefined, 'identity', 'gzip', 'deflate', 'br', 'snappy', 'ga
 const GZIPPED = gzipSync(Buffer.from([0x0a, 0x01, 0x41]));
 /** How grpc-js reads each body: it decompresses a message only when its flag is exactly 1. */
 const BODIES: [string, Buffer | null, 'none' | 'plain' | 'flagged' | 'gzipped'][] = [
-  ['a message', grpcFrame(), 'plain'],
+  ['a message', hello(), 'plain'],
   ['END_STREAM and no body', null, 'none'],
-  ['a plain message flagged compressed', grpcFrame(1), 'flagged'],
-  ['a message with compressed flag 2', grpcFrame(2), 'plain'],
-  ['a gzipped message', grpcFrame(1, GZIPPED), 'gzipped'],
+  ['a plain message flagged compressed', hello(1), 'flagged'],
+  ['a message with compressed flag 2', hello(2), 'plain'],
+  ['a gzipped message', hello(1, GZIPPED), 'gzipped'],
 ];
 
 /** The grpc-status SayHello answers a body with, under an acceptable timeout. */
@@ -224,14 +213,10 @@ function deadlineVariants(): NodeVariant[] {
               : [`grpc ${answer}`];
         return {
           name: `grpc-timeout ${JSON.stringify(timeout)}, grpc-encoding ${encoding}, ${bodyName}`,
-          headers: {
-            ':method': 'POST',
-            ':path': SAY_HELLO,
-            'content-type': 'application/grpc',
-            te: 'trailers',
+          headers: grpcRequestHeaders(SAY_HELLO, {
             ...(timeout !== undefined && { 'grpc-timeout': timeout }),
             ...(encoding !== undefined && { 'grpc-encoding': encoding }),
-          },
+          }),
           body,
           expected,
         };
@@ -408,17 +393,11 @@ describe('the Greeter at the start of a stream', () => {
       const session = connect(`http://${service.target}`);
       session.on('error', () => {});
       try {
-        const headers = {
-          ':method': 'POST',
-          ':path': SAY_HELLO,
-          'content-type': 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': timeout,
-        };
+        const headers = grpcRequestHeaders(SAY_HELLO, { 'grpc-timeout': timeout });
         const answer = await answerOf(session, {
           name: timeout,
           headers,
-          body: grpcFrame(),
+          body: hello(),
           bodyDelayMs: 100,
           expected: [],
         });

@@ -4,7 +4,14 @@ import { connect as connectTcp } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { isCallError } from '@repo/client-kit';
 import { StreamClient } from '@repo/stream-client';
-import { rejectionOf, type ServiceProcess, spawnService, within } from '@repo/test-kit';
+import {
+  CLIENT_PREFACE,
+  rejectionOf,
+  type ServiceProcess,
+  settingsFrame,
+  spawnService,
+  within,
+} from '@repo/test-kit';
 import { STREAM_MAIN, stopProcess } from './support/stack';
 
 // The limits a service reads from its environment (see ServerLimits), each against a stream
@@ -94,7 +101,7 @@ describe('KEEPALIVE_TIME_MS and KEEPALIVE_TIMEOUT_MS', () => {
     // A peer that says hello in HTTP/2 and then goes silent, as a crashed or cut-off host does.
     const socket = connectTcp(service.port, '127.0.0.1');
     await once(socket, 'connect');
-    socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), settingsFrame()]));
+    socket.write(Buffer.concat([CLIENT_PREFACE, settingsFrame()]));
     socket.on('data', () => {});
     const started = performance.now();
     await within(once(socket, 'close'), 5_000, 'the server closing the silent connection');
@@ -119,8 +126,3 @@ describe('MAX_CONNECTION_AGE_MS and MAX_CONNECTION_AGE_GRACE_MS', () => {
     await expect(collect(client.getStream({ count: 3, intervalMs: 100 }))).resolves.toHaveLength(3);
   });
 });
-
-/** An empty HTTP/2 SETTINGS frame (RFC 9113 §6.5): length 0, type 4, no flags, stream 0. */
-function settingsFrame(): Buffer {
-  return Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
-}

@@ -6,10 +6,10 @@ import { activeTargets, addressOf, pollUntil, query, startReceiverForContainers 
 
 // `docker compose up --build` from the repository as it is, under a project name and image tag
 // of its own, with the published ports of docker-compose.yml (greeter 127.0.0.1:50050-50051,
-// stream 127.0.0.1:50052), and
-// Prometheus of the `observability` profile (127.0.0.1:9090). Jaeger, the profile's tracing
-// backend, is left out (it cannot be pulled everywhere the test runs): the services export
-// their spans to this test's own OTLP receiver instead, on the host, as host.docker.internal.
+// stream 127.0.0.1:50052), and Prometheus of the `observability` profile (127.0.0.1:9090).
+// Jaeger, the profile's tracing backend, is left out (it cannot be pulled everywhere the test
+// runs): the services export their spans to this test's own OTLP receiver instead, on the host,
+// as host.docker.internal.
 const compose = new Compose(`grpc-e2e-${process.pid}`, `e2e-${process.pid}`, {
   OTEL_TRACES_EXPORTER: 'otlp',
 });
@@ -100,8 +100,9 @@ describe('docker compose up', () => {
     3 * MINUTE,
   );
 
-  it('answers the project’s CLIs from the host on the published ports', async () => {
+  it('answers the project’s CLIs from the host on the published ports, one greeter replica per port', async () => {
     const replicas = (await compose.containers('greeter')).map(hostnameOf);
+    const answeredBy: string[] = [];
     for (const port of GREETER_PORTS) {
       const { exit, stdout } = await runNode(GREETER_CLI, [
         'hello',
@@ -113,8 +114,9 @@ describe('docker compose up', () => {
       expect(exit).toBe(0);
       const reply = JSON.parse(stdout) as { message: string; servedBy: string };
       expect(reply.message).toBe('Hello host');
-      expect(replicas).toContain(reply.servedBy.split('/')[0]);
+      answeredBy.push(reply.servedBy.split('/')[0] ?? '');
     }
+    expect(answeredBy.sort()).toEqual([...replicas].sort());
     const get = await runNode(STREAM_CLI, ['get', 'tock', '-c', '2', '-i', '10', '-t', STREAM]);
     expect(get).toMatchObject({ exit: 0, stdout: expect.stringMatching(/^#1 tock\n#2 tock\n/) });
     const put = await runNode(STREAM_CLI, ['put', 'x', 'yy', '-t', STREAM]);

@@ -6,7 +6,7 @@ const INT32_MAX = 2_147_483_647;
 
 /**
  * What one server process lets its clients use. Every field has an environment variable (in
- * brackets) and a default in LIMIT_DEFAULTS; the README's configuration table lists them.
+ * brackets) and a default in LIMIT_DEFAULTS; docs/limits.md lists them.
  */
 export interface ServerLimits {
   /** Largest request message accepted, in bytes, after decompression (MAX_RECEIVE_MESSAGE_BYTES). */

@@ -47,7 +47,7 @@ RUN PORT=0 HEALTH_PORT=0 METRICS_PORT=0 timeout --signal=TERM 3 node dist/main.j
     test -n "$(find "$NODE_COMPILE_CACHE" -type f)"
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "node_modules/@repo/server-kit/dist/probe.js"]
+  CMD ["node_modules/.bin/grpc-health-probe"]
 ENTRYPOINT ["node", "dist/main.js"]
 
 # A client: the package's CLI (`docker compose run --rm greeter-client hello Ada`).

@@ -1,12 +1,8 @@
 import { type ChannelCredentials, type ChannelOptions, credentials, type Metadata } from '@grpc/grpc-js';
-import {
-  type CallOptions,
-  type CallTelemetry,
-  cancelOnAbort,
-  createTelemetryInterceptor,
-  toGrpcCall,
-} from '@repo/client-kit';
+import { type CallOptions, cancelOnAbort, createTelemetryInterceptor, toGrpcCall } from '@repo/client-kit';
 import { GreeterClient as GeneratedClient } from '@repo/proto';
+import type { CallTelemetry } from '@repo/telemetry';
+import { SERVED_BY_HEADER } from '@repo/wire';
 
 export const DEFAULT_TARGET = 'localhost:50051';
 
@@ -95,7 +91,7 @@ export class Greeter {
         else resolve({ message: reply.message, servedBy });
       });
       call.once('metadata', (headers: Metadata) => {
-        servedBy = String(headers.get('x-served-by')[0] ?? '');
+        servedBy = String(headers.get(SERVED_BY_HEADER)[0] ?? '');
       });
       cancelOnAbort(call, options?.signal);
     });

@@ -8,7 +8,6 @@ import {
 } from '@grpc/grpc-js';
 import {
   type CallOptions,
-  type CallTelemetry,
   cancelOnAbort,
   createTelemetryInterceptor,
   type Source,
@@ -24,6 +23,7 @@ import {
   type PutStreamResponse,
   StreamServiceClient,
 } from '@repo/proto';
+import type { CallTelemetry } from '@repo/telemetry';
 
 export const DEFAULT_TARGET = 'localhost:50052';
 

@@ -1,4 +1,5 @@
 import { type CallOptions as GrpcCallOptions, Metadata } from '@grpc/grpc-js';
+import { AUTHORIZATION_HEADER, REQUEST_ID_HEADER } from '@repo/wire';
 import { injectTraceContext } from './telemetry';
 
 /** A server call (grpc-js does not export the type by name). */
@@ -42,8 +43,8 @@ export function toGrpcCall(options: CallOptions = {}): {
   if (options.metadata && !(options.metadata instanceof Metadata)) {
     for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
   }
-  if (options.requestId !== undefined) metadata.set('x-request-id', options.requestId);
-  if (options.token !== undefined) metadata.set('authorization', `Bearer ${options.token}`);
+  if (options.requestId !== undefined) metadata.set(REQUEST_ID_HEADER, options.requestId);
+  if (options.token !== undefined) metadata.set(AUTHORIZATION_HEADER, `Bearer ${options.token}`);
   injectTraceContext(metadata);
 
   const deadlines = [

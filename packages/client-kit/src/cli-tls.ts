@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
+import { createTlsCredentials, readPemFile } from '@repo/wire';
 import { UsageError } from './cli';
-import { createTlsCredentials, readPemFile } from './tls';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

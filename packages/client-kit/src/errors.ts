@@ -1,14 +1,5 @@
 import { status } from '@grpc/grpc-js';
-
-/** The shape of a failed grpc-js call: a gRPC status code and its details. */
-export interface CallError extends Error {
-  code: status;
-  details: string;
-}
-
-export function isCallError(err: unknown): err is CallError {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && 'details' in err;
-}
+import { isCallError } from '@repo/wire';
 
 /** The errors of Node's `connect()` that grpc-js reports in an UNAVAILABLE's details, in words. */
 const CONNECT_ERRORS: Readonly<Record<string, string>> = {

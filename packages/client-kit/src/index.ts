@@ -1,3 +1,11 @@
+export {
+  type CallError,
+  createTlsCredentials,
+  isCallError,
+  type TlsFiles,
+  type TlsPems,
+  tlsCredentialsFromFiles,
+} from '@repo/wire';
 export { type CallOptions, cancelOnAbort, toGrpcCall } from './call-options';
 export {
   COMMON_FLAGS,
@@ -10,25 +18,7 @@ export {
   UsageError,
 } from './cli';
 export { commonCredentials } from './cli-tls';
-export { type CallError, describeError, isCallError } from './errors';
+export { describeError } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus } from './health';
 export { type Source, writeAll } from './streams';
-export {
-  type CallTelemetry,
-  createTelemetryInterceptor,
-  DURATION_BUCKETS_S,
-  injectTraceContext,
-  METADATA_GETTER,
-  MethodPoints,
-  methodPointsCache,
-  rpcAttributesOf,
-  SIZE_BUCKETS_BYTES,
-} from './telemetry';
-export {
-  createTlsCredentials,
-  readPemFile,
-  reasonOf,
-  type TlsFiles,
-  type TlsPems,
-  tlsCredentialsFromFiles,
-} from './tls';
+export { createTelemetryInterceptor, injectTraceContext } from './telemetry';

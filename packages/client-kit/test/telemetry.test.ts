@@ -1,7 +1,7 @@
 import { context, propagation, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { rpcAttributesOf, toGrpcCall } from '../src';
+import { toGrpcCall } from '../src';
 
 const PARENT = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
@@ -33,15 +33,5 @@ describe('trace context in the calls a client library makes', () => {
 
   it('adds nothing outside a trace', () => {
     expect(toGrpcCall().metadata.getMap()).toEqual({});
-  });
-});
-
-describe('rpcAttributesOf', () => {
-  it('splits a method path into OpenTelemetry’s rpc.* attributes', () => {
-    expect(rpcAttributesOf('stream.v1.StreamService/AllStream')).toEqual({
-      'rpc.system': 'grpc',
-      'rpc.service': 'stream.v1.StreamService',
-      'rpc.method': 'AllStream',
-    });
   });
 });

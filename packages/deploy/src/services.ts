@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readConfig as readGreeterConfig } from '@repo/greeter/dist/config';
-import { readConfig as readStreamConfig } from '@repo/stream/dist/config';
+import { readConfig as readGreeterConfig } from '@repo/greeter/config';
+import { readConfig as readStreamConfig } from '@repo/stream/config';
 
 export interface ServiceConfig {
   port: number;

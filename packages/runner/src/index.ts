@@ -7,3 +7,4 @@ export {
   startService,
 } from './service-process';
 export { type ReadinessProbe, type WaitOptions, waitForServing } from './serving';
+export { type ProcessUsage, usageOf } from './usage';

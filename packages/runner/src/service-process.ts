@@ -112,6 +112,8 @@ export async function startService(entry: string, options: StartOptions = {}): P
     if (onLine) stderrLines.push(text);
   });
 
+  // What it wrote before it was ready: why it exited, when it did (our services log it as JSON).
+  let early = '';
   let stdoutBytes = 0;
   const announced = new Promise<number>((resolve) => {
     let found = false;
@@ -126,7 +128,9 @@ export async function startService(entry: string, options: StartOptions = {}): P
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (found && !onLine) return;
-      stdoutLines.push(chunk.toString('utf8'));
+      const text = chunk.toString('utf8');
+      if (!found) early = (early + text).slice(-STDERR_KEPT);
+      stdoutLines.push(text);
     });
   });
 
@@ -159,11 +163,14 @@ export async function startService(entry: string, options: StartOptions = {}): P
     const outcome = await Promise.race([
       ready(),
       exited.then((code) => {
-        throw new Error(`${entry} exited (${code}) before it was ready; stderr: ${stderr}`);
+        throw new Error(`${entry} exited (${code}) before it was ready; ${outputOf(early, stderr)}`);
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`${entry} was not ready within ${startTimeoutMs} ms; stderr: ${stderr}`)),
+          () =>
+            reject(
+              new Error(`${entry} was not ready within ${startTimeoutMs} ms; ${outputOf(early, stderr)}`),
+            ),
           startTimeoutMs,
         );
       }),
@@ -184,6 +191,10 @@ export async function startService(entry: string, options: StartOptions = {}): P
   } finally {
     clearTimeout(timer);
   }
+}
+
+function outputOf(stdout: string, stderr: string): string {
+  return `stdout: ${stdout.trim() || '(nothing)'}; stderr: ${stderr.trim() || '(nothing)'}`;
 }
 
 /** Calls `onLine` with each complete line of the text pushed into it. */

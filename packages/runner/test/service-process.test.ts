@@ -58,7 +58,7 @@ describe('startService', () => {
 
   it('rejects with the exit code and stderr of a process that exits before it is ready', async () => {
     await expect(startService(SERVER, { env: { FIXTURE_EXIT: '3' } })).rejects.toThrow(
-      /exited \(3\) before it was ready; stderr: fixture: told to exit/,
+      /exited \(3\) before it was ready; stdout: \(nothing\); stderr: fixture: told to exit/,
     );
   });
 

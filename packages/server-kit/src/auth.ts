@@ -7,8 +7,7 @@ import {
   ServerListenerBuilder,
   status,
 } from '@grpc/grpc-js';
-
-export const AUTHORIZATION_HEADER = 'authorization';
+import { AUTHORIZATION_HEADER } from '@repo/wire';
 
 /** Shorter tokens are refused at start-up: they could be guessed. */
 export const MIN_TOKEN_LENGTH = 16;

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Metadata, type ServerDuplexStream, type ServerReadableStream, status } from '@grpc/grpc-js';
+import { REQUEST_ID_HEADER } from '@repo/wire';
 import { StatusError } from './errors';
 import { roundTrip } from './round-trip';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
-export const SERVED_BY_HEADER = 'x-served-by';
 
 // A request id from outside is only a correlation token: bound its size and alphabet so that
 // it cannot flood the logs or smuggle anything into them.

@@ -9,9 +9,10 @@ import {
 } from '@grpc/grpc-js';
 import type { InterceptingServerListener } from '@grpc/grpc-js/build/src/server-interceptors';
 import type { Span } from '@opentelemetry/api';
-import type { MethodPoints } from '@repo/client-kit';
+import type { MethodPoints } from '@repo/telemetry';
+import { REQUEST_ID_HEADER, SERVED_BY_HEADER } from '@repo/wire';
 import { type BaseCallObserver, installBaseCallHooks, observeBaseCall, streamGone } from './base-call';
-import { ensureRequestId, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './call-context';
+import { ensureRequestId } from './call-context';
 import {
   endServerSpan,
   recordCallEnd,

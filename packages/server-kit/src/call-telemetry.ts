@@ -13,13 +13,14 @@ import {
 import {
   type CallTelemetry,
   DURATION_BUCKETS_S,
+  type HistogramPoint,
   METADATA_GETTER,
   type MethodPoints,
+  type MetricRegistry,
   methodPointsCache,
   rpcAttributesOf,
   SIZE_BUCKETS_BYTES,
-} from '@repo/client-kit';
-import type { HistogramPoint, MetricRegistry } from '@repo/telemetry';
+} from '@repo/telemetry';
 
 /** gRFC A66: a method the server does not know is recorded under this name, so that scanners cannot add series. */
 export const OTHER_METHOD = 'other';

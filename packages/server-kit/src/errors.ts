@@ -22,3 +22,6 @@ export function invalidArgument(details: string): StatusError {
 
 /** What the client is told when a handler fails for a reason it should not see. */
 export const INTERNAL_DETAILS = 'Internal server error';
+
+/** The details of a call still running when the server's shutdown grace ran out. */
+export const SHUTDOWN_DETAILS = 'server shutting down';

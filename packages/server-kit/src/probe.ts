@@ -1,9 +1,7 @@
-import {
-  createTlsCredentials,
-  describeError,
-  HealthClient,
-  type HealthClientOptions,
-} from '@repo/client-kit';
+#!/usr/bin/env node
+import { type ChannelCredentials, type ChannelOptions, credentials, Metadata, status } from '@grpc/grpc-js';
+import { HealthClient, HealthCheckResponse_ServingStatus as Serving } from '@repo/proto';
+import { createTlsCredentials, isCallError } from '@repo/wire';
 import { type Env, readInteger } from './config';
 import { readCaFile, readServerTls } from './tls';
 
@@ -27,27 +25,38 @@ async function probe(): Promise<number> {
   const env = process.env;
   const port = readInteger(env, 'PORT', { fallback: 50051, min: 1, max: 65_535 });
   const timeoutMs = readInteger(env, 'PROBE_TIMEOUT_MS', { fallback: 2_000, min: 1, max: 60_000 });
-  const health = new HealthClient(`127.0.0.1:${port}`, channelOf(env));
+  const channel = channelOf(env);
+  const health = new HealthClient(`127.0.0.1:${port}`, channel.credentials, channel.options);
   try {
-    const status = await health.check('', { timeoutMs });
-    process.stdout.write(`${status}\n`);
-    return status === 'SERVING' ? 0 : 1;
+    const serving = await new Promise<Serving>((resolve, reject) => {
+      health.check({ service: '' }, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, reply) =>
+        err ? reject(err) : resolve(reply.status),
+      );
+    });
+    process.stdout.write(`${Serving[serving] ?? serving}\n`);
+    return serving === Serving.SERVING ? 0 : 1;
   } catch (err: unknown) {
-    process.stdout.write(`${describeError(err)}\n`);
+    process.stdout.write(`${messageOf(err)}\n`);
     return 1;
   } finally {
     health.close();
   }
 }
 
-function channelOf(env: Env): HealthClientOptions {
+/** `UNAVAILABLE: <details>` for a failed call; the message of anything else. */
+function messageOf(err: unknown): string {
+  if (isCallError(err)) return `${status[err.code]}: ${err.details}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function channelOf(env: Env): { credentials: ChannelCredentials; options: ChannelOptions } {
   const tls = readServerTls(env);
-  if (!tls) return {};
+  if (!tls) return { credentials: credentials.createInsecure(), options: {} };
   const serverName = env.PROBE_SERVER_NAME?.trim() || 'localhost';
   const ca = readCaFile(env, 'PROBE_CA_FILE') ?? tls.clientCa;
   return {
     credentials: createTlsCredentials({ ca, ...(tls.clientCa ? { cert: tls.cert, key: tls.key } : {}) }),
-    channelOptions: { 'grpc.ssl_target_name_override': serverName },
+    options: { 'grpc.ssl_target_name_override': serverName },
   };
 }
 
@@ -57,7 +66,7 @@ probe().then(
   },
   (err: unknown) => {
     // A bad PORT, PROBE_TIMEOUT_MS or TLS file: say which, and report unhealthy.
-    process.stdout.write(`${describeError(err)}\n`);
+    process.stdout.write(`${messageOf(err)}\n`);
     process.exitCode = 1;
   },
 );

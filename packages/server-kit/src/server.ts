@@ -8,13 +8,13 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import type { CallTelemetry } from '@repo/client-kit';
 import { loadPackageDefinition } from '@repo/proto';
-import type { MetricRegistry } from '@repo/telemetry';
+import type { CallTelemetry, MetricRegistry } from '@repo/telemetry';
 import { createAuthInterceptor } from './auth';
 import { createCallLogInterceptor } from './call-log';
 import { OTHER_METHOD, recordCallEnd, ServerCallTelemetry, type ServerMetrics } from './call-telemetry';
-import { guardService, HandlerGauge } from './guard';
+import { guardService } from './error-boundary';
+import { HandlerGauge } from './handler-gauge';
 import { HealthStatuses, type ServingStatus } from './health';
 import { grpcOptionsOf, limitsWith, type ServerLimits } from './limits';
 import type { Logger } from './logger';

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ServerCredentials } from '@grpc/grpc-js';
-import { reasonOf, type TlsPems } from '@repo/client-kit';
+import { reasonOf, type TlsPems } from '@repo/wire';
 import { ConfigError, type Env, readEnv as read } from './env';
 
 /** A server's TLS: its certificate (chain) and key, and for mTLS the CA of its clients; PEM. */

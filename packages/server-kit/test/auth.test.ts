@@ -19,15 +19,8 @@ import {
   rawGrpcCall,
   within,
 } from '@repo/test-kit';
-import {
-  ConfigError,
-  createAuthInterceptor,
-  createLogger,
-  createServer,
-  type GrpcServer,
-  readServerConfig,
-  UNAUTHENTICATED_DETAILS,
-} from '../src';
+import { ConfigError, createLogger, createServer, type GrpcServer, readServerConfig } from '../src';
+import { createAuthInterceptor, UNAUTHENTICATED_DETAILS } from '../src/auth';
 import { deadlineIn } from './support/timing';
 
 const TOKEN = 'test-token-7f3a9c2e5b1d4068';

@@ -1,7 +1,8 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { StreamServiceClient, StreamServiceService } from '@repo/proto';
 import { within } from '@repo/test-kit';
-import { REQUEST_ID_HEADER, requestIdOf } from '../src';
+import { REQUEST_ID_HEADER } from '@repo/wire';
+import { requestIdOf } from '../src';
 import { ensureRequestId } from '../src/call-context';
 import { startServer, type TestServer } from './support/servers';
 import { createTestStreamService, type TestHooks } from './support/test-services';

@@ -1,4 +1,5 @@
-import { LIMIT_DEFAULTS, readHost, readServerConfig, readTarget } from '../src';
+import { LIMIT_DEFAULTS, readServerConfig, readTarget } from '../src';
+import { readHost } from '../src/config';
 import { configErrorOf } from './support/config-error';
 
 const DEFAULTS = { port: 50051, metricsPort: 9464 };

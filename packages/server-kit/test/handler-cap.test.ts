@@ -12,7 +12,7 @@ import {
   spawnService,
   within,
 } from '@repo/test-kit';
-import { busyDetails } from '../src';
+import { busyDetails } from '../src/handler-gauge';
 import { createGreeterClient, type Greeter, type Outcome, sayHello } from './support/calls';
 import { deadlineIn } from './support/timing';
 

@@ -1,7 +1,8 @@
 import { credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
 import { LogSink, waitFor, within } from '@repo/test-kit';
-import { busyDetails, createLogger, createServer, type GrpcServer, HandlerGauge } from '../src';
+import { createLogger, createServer, type GrpcServer } from '../src';
+import { busyDetails, HandlerGauge } from '../src/handler-gauge';
 import { createTestGreeter, createTestStreamService } from './support/test-services';
 import { deadlineIn } from './support/timing';
 

@@ -1,4 +1,5 @@
-import { ConfigError, grpcOptionsOf, LIMIT_DEFAULTS, limitsWith, readServerLimits } from '../src';
+import { ConfigError, LIMIT_DEFAULTS } from '../src';
+import { grpcOptionsOf, limitsWith, readServerLimits } from '../src/limits';
 import { configErrorOf } from './support/config-error';
 
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { type ClientHttp2Session, connect } from 'node:http2';
 import { GreeterService } from '@repo/proto';
-import { TOO_MANY_PINGS } from '../src';
+import { TOO_MANY_PINGS } from '../src/ping-policy';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter } from './support/test-services';
 

@@ -12,8 +12,8 @@ import {
   readChannelTls,
   readServerConfig,
   readServerTls,
-  tlsModeOf,
 } from '../src';
+import { tlsModeOf } from '../src/tls';
 import { type Outcome, sayHello } from './support/calls';
 import { configErrorOf } from './support/config-error';
 import { createTestGreeter } from './support/test-services';

@@ -1,7 +1,8 @@
 import { runNode } from '@repo/runner';
 import { StreamClient } from '@repo/stream-client';
 import type { OtlpReceiver, ReceivedSpan } from '@repo/test-kit';
-import { Compose, type ContainerState, hostnameOf, run } from './compose';
+import { runBlock, shellBlocks } from '../test/support/docs';
+import { Compose, type ContainerState, hostnameOf, ROOT, run } from './compose';
 import { activeTargets, addressOf, pollUntil, query, startReceiverForContainers } from './observability';
 
 // `docker compose up --build` from the repository as it is, under a project name and image tag
@@ -13,8 +14,8 @@ import { activeTargets, addressOf, pollUntil, query, startReceiverForContainers 
 const compose = new Compose(`grpc-e2e-${process.pid}`, `e2e-${process.pid}`, {
   OTEL_TRACES_EXPORTER: 'otlp',
 });
-const GREETER_CLI = require.resolve('@repo/greeter-client/dist/cli.js');
-const STREAM_CLI = require.resolve('@repo/stream-client/dist/cli.js');
+const GREETER_CLI = require.resolve('@repo/greeter-client/cli');
+const STREAM_CLI = require.resolve('@repo/stream-client/cli');
 const STREAM = '127.0.0.1:50052';
 /** docker-compose.yml's host port range of the greeter replicas, one port each. */
 const GREETER_PORTS = [50050, 50051];
@@ -127,6 +128,32 @@ describe('docker compose up', () => {
       stdout: expect.stringMatching(/^Hello Host {2}\(greeter [0-9a-f]{12}\/1\)\n$/),
     });
   });
+
+  it(
+    'runs the compose blocks of the docs from the host: the CLIs on the published ports, the client images',
+    async () => {
+      const blocks = shellBlocks().filter((block) => block.check === 'compose');
+      expect(blocks.length).toBeGreaterThan(0);
+      for (const block of blocks) {
+        // The commands as written: `docker compose` finds this test's project through
+        // COMPOSE_PROJECT_NAME and IMAGE_TAG, the CLIs its ports through their defaults.
+        const result = await runBlock(block.text, {
+          cwd: ROOT,
+          env: {
+            ...compose.env,
+            COMPOSE_PROJECT_NAME: compose.project,
+            IMAGE_TAG: compose.imageTag,
+            GREETER_ADDR: '',
+            STREAM_ADDR: '',
+          },
+          timeoutMs: 3 * MINUTE,
+        });
+        const at = `${block.file}:${block.line}`;
+        expect({ at, ...result }).toMatchObject({ at, exit: 0 });
+      }
+    },
+    8 * MINUTE,
+  );
 
   it('spreads the stream service’s calls over every greeter replica', async () => {
     const replicas = (await compose.containers('greeter')).map(hostnameOf);

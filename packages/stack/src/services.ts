@@ -18,14 +18,14 @@ export interface StackService {
 export const SERVICES: readonly StackService[] = [
   {
     name: 'greeter',
-    entry: require.resolve('@repo/greeter/dist/main.js'),
+    entry: require.resolve('@repo/greeter/main'),
     defaultPort: 50051,
     defaultMetricsPort: 9464,
     env: () => ({}),
   },
   {
     name: 'stream',
-    entry: require.resolve('@repo/stream/dist/main.js'),
+    entry: require.resolve('@repo/stream/main'),
     defaultPort: 50052,
     defaultMetricsPort: 9465,
     env: (addresses) => ({ GREETER_ADDR: addresses.get('greeter') ?? '' }),

@@ -2,8 +2,8 @@ import { runNode } from '@repo/runner';
 import { type RunningService, startServices, stopServices } from '../src/processes';
 import { SERVICES } from '../src/services';
 
-const GREETER_CLI = require.resolve('@repo/greeter-client/dist/cli.js');
-const STREAM_CLI = require.resolve('@repo/stream-client/dist/cli.js');
+const GREETER_CLI = require.resolve('@repo/greeter-client/cli');
+const STREAM_CLI = require.resolve('@repo/stream-client/cli');
 
 describe('the CLIs against the running stack', () => {
   let running: RunningService[];

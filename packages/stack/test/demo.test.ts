@@ -42,7 +42,7 @@ describe('pnpm demo', () => {
 
     expect(exit).toBe(1);
     expect(stderr).toMatch(
-      /^stack: greeter: .* exited \(2\) before it was ready; stderr: greeter: invalid configuration: LOG_LEVEL/m,
+      /^stack: greeter: .* exited \(2\) before it was ready; stdout: \(nothing\); stderr: greeter: invalid configuration: LOG_LEVEL/m,
     );
   });
 

@@ -23,6 +23,7 @@ describe('the stack', () => {
   beforeAll(async () => {
     running = await startServices(SERVICES, {
       ports: new Map(SERVICES.map(({ name }) => [name, 0])),
+      metricsPorts: new Map(SERVICES.map(({ name }) => [name, 0])),
       onLine: () => {},
     });
   });

@@ -3,8 +3,8 @@ import { OtlpReceiver, type ReceivedSpan, waitFor } from '@repo/test-kit';
 import { type RunningService, startServices, stopServices } from '../src/processes';
 import { SERVICES } from '../src/services';
 
-const GREETER_CLI = require.resolve('@repo/greeter-client/dist/cli.js');
-const STREAM_CLI = require.resolve('@repo/stream-client/dist/cli.js');
+const GREETER_CLI = require.resolve('@repo/greeter-client/cli');
+const STREAM_CLI = require.resolve('@repo/stream-client/cli');
 const ANY_PORT = new Map(SERVICES.map(({ name }) => [name, 0]));
 
 /** OTLP/JSON to the receiver, spans sent within 50 ms of ending, no metrics pushed. */

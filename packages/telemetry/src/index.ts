@@ -7,6 +7,15 @@ export {
   Series,
 } from './registry';
 export {
+  type CallTelemetry,
+  DURATION_BUCKETS_S,
+  METADATA_GETTER,
+  MethodPoints,
+  methodPointsCache,
+  rpcAttributesOf,
+  SIZE_BUCKETS_BYTES,
+} from './rpc';
+export {
   type Env,
   NO_TELEMETRY,
   planOf,

@@ -14,7 +14,8 @@ export function greet(name: string): string {
   return `Hello ${name}`;
 }
 
-export function createGreeter(): GreeterServer {
+/** The helloworld.Greeter handlers. */
+export function greeterHandlers(): GreeterServer {
   return {
     sayHello(call, callback) {
       const problem = checkHelloRequest(call.request);

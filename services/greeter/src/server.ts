@@ -1,7 +1,7 @@
-import type { CallTelemetry } from '@repo/client-kit';
 import { GreeterService } from '@repo/proto';
 import { createServer, type GrpcServer, type Logger, type ServerLimits } from '@repo/server-kit';
-import { createGreeter } from './greeter';
+import type { CallTelemetry } from '@repo/telemetry';
+import { greeterHandlers } from './greeter';
 
 export { MAX_NAME_LENGTH } from './greeter';
 
@@ -27,6 +27,6 @@ export function createGreeterServer({
     limits,
     authToken,
     telemetry,
-    services: [{ definition: GreeterService, implementation: createGreeter() }],
+    services: [{ definition: GreeterService, implementation: greeterHandlers() }],
   });
 }

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { type Deadline, type ServerDuplexStream, status } from '@grpc/grpc-js';
-import { isCallError } from '@repo/client-kit';
 import type { Greeter } from '@repo/greeter-client';
 import type { AllStreamRequest, AllStreamResponse } from '@repo/proto';
 import { checkText, invalidArgument, messagesOf, requestIdOf, StatusError, signalOf } from '@repo/server-kit';
+import { isCallError } from '@repo/wire';
 
 /** Deadline of a Greeter call when the AllStream call itself has none (or a later one). */
 export const GREETER_TIMEOUT_MS = 5_000;
@@ -43,7 +43,7 @@ export function greeterErrorToStatus(err: unknown, greeterTarget: string, positi
  * only once the previous answer is written, so a slow client slows the Greeter traffic rather
  * than filling our memory.
  */
-export function createAllStream(greeter: Greeter, greeterToken?: string) {
+export function allStreamHandler(greeter: Greeter, greeterToken?: string) {
   return async function allStream(
     call: ServerDuplexStream<AllStreamRequest, AllStreamResponse>,
   ): Promise<void> {

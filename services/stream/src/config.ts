@@ -1,4 +1,3 @@
-import type { TlsPems } from '@repo/client-kit';
 import {
   type Env,
   readChannelTls,
@@ -7,6 +6,7 @@ import {
   readToken,
   type ServerConfig,
 } from '@repo/server-kit';
+import type { TlsPems } from '@repo/wire';
 
 export const DEFAULT_PORT = 50052;
 /** The Greeter's metrics port plus one, so that both run on one host. */

@@ -1,8 +1,9 @@
-import { type CallTelemetry, createTlsCredentials, type TlsPems } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { StreamServiceService } from '@repo/proto';
 import { createServer, type GrpcServer, type Logger, type ServerLimits } from '@repo/server-kit';
-import { createStreamService } from './stream-service';
+import type { CallTelemetry } from '@repo/telemetry';
+import { createTlsCredentials, type TlsPems } from '@repo/wire';
+import { streamServiceHandlers } from './stream-service';
 
 export interface StreamServerOptions {
   logger: Logger;
@@ -41,7 +42,7 @@ export function createStreamServer({
   return createServer({
     logger,
     services: [
-      { definition: StreamServiceService, implementation: createStreamService({ greeter, greeterToken }) },
+      { definition: StreamServiceService, implementation: streamServiceHandlers({ greeter, greeterToken }) },
     ],
     limits,
     authToken,

@@ -1,6 +1,6 @@
 import type { Greeter } from '@repo/greeter-client';
 import type { StreamServiceServer } from '@repo/proto';
-import { createAllStream } from './all-stream';
+import { allStreamHandler } from './all-stream';
 import { getStream } from './get-stream';
 import { putStream } from './put-stream';
 
@@ -11,6 +11,6 @@ export interface StreamServiceDeps {
   greeterToken?: string;
 }
 
-export function createStreamService({ greeter, greeterToken }: StreamServiceDeps): StreamServiceServer {
-  return { getStream, putStream, allStream: createAllStream(greeter, greeterToken) };
+export function streamServiceHandlers({ greeter, greeterToken }: StreamServiceDeps): StreamServiceServer {
+  return { getStream, putStream, allStream: allStreamHandler(greeter, greeterToken) };
 }

@@ -1,7 +1,7 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
 import { within } from '@repo/test-kit';
-import { INTERNAL_DETAILS } from '../src';
+import { INTERNAL_DETAILS } from '../src/errors';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
 import { startServer, type TestServer } from './support/servers';
 import {

@@ -1,0 +1,10 @@
+export { type CallError, isCallError } from './errors';
+export { AUTHORIZATION_HEADER, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './metadata';
+export {
+  createTlsCredentials,
+  readPemFile,
+  reasonOf,
+  type TlsFiles,
+  type TlsPems,
+  tlsCredentialsFromFiles,
+} from './tls';

@@ -3,8 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type StatusObject, status } from '@grpc/grpc-js';
 import type { StreamServiceClient } from '@repo/proto';
 import { type LogLine, type ServiceProcess, waitFor, within } from '@repo/test-kit';
-import { MiB, type ProcessStack, rawStreamClient, sayHelloLines, spawnStack } from './support/processes';
-import { ALL_STREAM, GET_STREAM, PUT_STREAM } from './support/stack';
+import {
+  ALL_STREAM,
+  GET_STREAM,
+  MiB,
+  PUT_STREAM,
+  rawStreamClient,
+  type ServiceProcesses,
+  sayHelloLines,
+  spawnServices,
+} from './support/services';
 
 jest.setTimeout(50_000);
 
@@ -76,19 +84,19 @@ async function exercise(raw: StreamServiceClient): Promise<void> {
   expect(statuses.map(({ code }) => code)).toEqual([status.OK, status.OK, status.OK]);
 }
 
-let stack: ProcessStack;
+let services: ServiceProcesses;
 
 beforeEach(async () => {
-  stack = await spawnStack({ SHUTDOWN_GRACE_MS: '10000' });
+  services = await spawnServices({ SHUTDOWN_GRACE_MS: '10000' });
 });
 
 afterEach(async () => {
-  await stack.stop();
+  await services.stop();
 });
 
 describe('1,000 streams cancelled mid-flight', () => {
   it('leave no handler, timer, socket or Greeter call behind, and the service keeps serving', async () => {
-    const { greeter, stream } = stack;
+    const { greeter, stream } = services;
     const greeterPid = greeter.child.pid as number;
     const raw = rawStreamClient(stream.target);
     try {

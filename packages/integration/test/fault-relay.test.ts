@@ -1,13 +1,9 @@
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { StreamClient } from '@repo/stream-client';
 import { drain, FaultRelay, type ServiceProcess, spawnService, within } from '@repo/test-kit';
-import { GREETER_TIMEOUT_MS } from '../src/all-stream';
-import { STREAM_MAIN, stopProcess } from './support/stack';
-
-const GREETER_MAIN = join(dirname(require.resolve('@repo/greeter')), 'main.js');
+import { GREETER_MAIN, GREETER_TIMEOUT_MS, STREAM_MAIN } from './support/services';
 
 // Each fault costs at most a deadline or a reconnection backoff (1 s, then 1.6 s, ...); the
 // blackhole test also waits out the Greeter call's 5 s cap once.
@@ -79,9 +75,9 @@ afterEach(() => {
 
 afterAll(async () => {
   client?.close();
-  if (stream) await stopProcess(stream);
+  await stream?.stop();
   await relay?.close();
-  if (greeter) await stopProcess(greeter);
+  await greeter?.stop();
 });
 
 describe('AllStream through a relay to the Greeter that injects faults', () => {

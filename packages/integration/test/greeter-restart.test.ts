@@ -1,13 +1,9 @@
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { GreeterClient, type HelloReply } from '@repo/proto';
 import { StreamClient } from '@repo/stream-client';
 import { closedAddress, drain, type ServiceProcess, spawnService, within } from '@repo/test-kit';
-import { GREETER_TIMEOUT_MS } from '../src/all-stream';
-import { STREAM_MAIN, stopProcess } from './support/stack';
-
-const GREETER_MAIN = join(dirname(require.resolve('@repo/greeter')), 'main.js');
+import { GREETER_MAIN, GREETER_TIMEOUT_MS, STREAM_MAIN } from './support/services';
 
 // Two service processes, a restart and grpc-js's reconnection backoff (1 s, then 1.6 s, ...):
 // a few seconds per test on a busy machine, bounded well below this.
@@ -54,8 +50,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   client.close();
-  await stopProcess(stream);
-  await stopProcess(greeter);
+  await stream.stop();
+  await greeter.stop();
 });
 
 describe('AllStream while the Greeter is killed and restarted on the same port', () => {

@@ -1,13 +1,10 @@
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { StreamClient } from '@repo/stream-client';
 import { rejectionOf, type ServiceProcess, spawnService, within } from '@repo/test-kit';
-import { STREAM_MAIN, stopProcess } from './support/stack';
-
-const GREETER_MAIN = join(dirname(require.resolve('@repo/greeter')), 'main.js');
+import { GREETER_MAIN, STREAM_MAIN } from './support/services';
 
 // Two processes, a 2 s grace period, and the calls before and after it: about 5 s.
 jest.setTimeout(30_000);
@@ -102,7 +99,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await stopProcess(greeter);
+  await greeter.stop();
 });
 
 describe('the stream service process on SIGTERM with 100 calls in flight', () => {
@@ -118,7 +115,7 @@ describe('the stream service process on SIGTERM with 100 calls in flight', () =>
 
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
-    await stopProcess(stream);
+    await stream.stop();
   });
 
   it('completes the calls that can finish, ends the rest with UNAVAILABLE at the grace deadline, refuses new ones and exits 0', async () => {
@@ -220,53 +217,5 @@ describe('the stream service process on SIGTERM with 100 calls in flight', () =>
     const greeterClient = new Greeter({ target: greeter.target });
     await expect(greeterClient.sayHello('Ada')).resolves.toMatchObject({ message: 'Hello Ada' });
     greeterClient.close();
-  });
-});
-
-describe('the Greeter process on SIGTERM with 100 SayHello around it', () => {
-  it('answers or refuses every call, none left hanging, and exits 0 at once', async () => {
-    const client = new Greeter({ target: greeter.target });
-    try {
-      const baseline = await greeter.stats();
-      for (let round = 0; round < 10; round++) {
-        await Promise.all(Array.from({ length: 100 }, (_, i) => client.sayHello(`warm ${i}`)));
-      }
-      const loaded = await greeter.stats();
-
-      // One call every 2 ms; the signal after the 50th.
-      let signalledAt = 0;
-      const calls: Promise<{ code: status; ms: number }>[] = [];
-      for (let i = 0; i < 100; i++) {
-        const started = performance.now();
-        calls.push(
-          client.sayHello(`name ${i}`, { timeoutMs: 5_000 }).then(
-            (reply) => ({ code: reply.message === `Hello name ${i}` ? status.OK : status.UNKNOWN, ms: 0 }),
-            (err: unknown) => ({ code: (err as ServiceError).code, ms: performance.now() - started }),
-          ),
-        );
-        if (i === 49) {
-          greeter.child.kill('SIGTERM');
-          signalledAt = performance.now();
-        }
-        await sleep(2);
-      }
-      const exited = greeter.exited.then((code) => ({ code, ms: performance.now() - signalledAt }));
-      const outcomes = await within(Promise.all(calls), 5_000, 'every SayHello to end');
-      const exit = await within(exited, GRACE_MS + 2_000, 'exit');
-
-      const codes = outcomes.map(({ code }) => code);
-      expect(codes).toHaveLength(100);
-      expect(codes.filter((code) => code !== status.OK && code !== status.UNAVAILABLE)).toEqual([]);
-      // Calls sent 80 ms or more before the signal were answered, not refused.
-      expect(codes.slice(0, 10)).toEqual(Array(10).fill(status.OK));
-      // Refusals are fast: a closed port, not a deadline.
-      expect(Math.max(...outcomes.map(({ ms }) => ms))).toBeLessThan(2_000);
-      // Nothing was left running, so the grace period is not waited out.
-      expect(exit.code).toBe(0);
-      expect(exit.ms).toBeLessThan(1_000);
-      expect(loaded.rss - baseline.rss).toBeLessThan(RSS_GROWTH_LIMIT);
-    } finally {
-      client.close();
-    }
   });
 });

@@ -19,7 +19,7 @@ export { grpcStatusOf, headerBlock, statusOf } from './hpack';
 export { type LogLine, LogSink } from './logs';
 export { closedAddress, freePort } from './net';
 export { type AttributeValue, OtlpReceiver, type ReceivedRequest, type ReceivedSpan } from './otlp-receiver';
-export { fdCountOf, type ProcessStats, rssOf } from './proc';
+export { fdCountOf, type ProcessStats, rssOf, sampleRss } from './proc';
 export { type ServiceProcess, spawnService } from './processes';
 export { type PrometheusSample, prometheusSamples } from './prometheus-text';
 export { lengthDelimitedField, tag, varint, varintField } from './protobuf-wire';

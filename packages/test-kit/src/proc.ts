@@ -23,3 +23,18 @@ export function rssOf(pid: number): number {
 export function fdCountOf(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
+
+/** Samples process `pid`'s RSS every `everyMs`; `stop()` ends it and returns the highest seen, in bytes. */
+export function sampleRss(pid: number, everyMs = 50): { stop(): number } {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssOf(pid));
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, rssOf(pid));
+      return peak;
+    },
+  };
+}

@@ -1,13 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import type { StreamClient } from '@repo/stream-client';
 import { drain } from '@repo/test-kit';
-import { startStackWithTestGreeter } from './support/test-greeter';
+import { startServers } from './support/servers';
 
 let client: StreamClient;
 let stop: () => Promise<void>;
 
 beforeEach(async () => {
-  ({ client, stop } = await startStackWithTestGreeter());
+  ({ client, stop } = await startServers());
 });
 
 afterEach(() => stop());

@@ -1,28 +1,32 @@
 import { StreamClient } from '@repo/stream-client';
-import { type ProcessStack, spawnStack } from './support/processes';
+import { type ServiceProcess, spawnService } from '@repo/test-kit';
+import { MiB, STREAM_MAIN } from './support/servers';
+import { serveTestGreeter, type TestGreeter } from './support/test-greeter';
 
 // A long AllStream makes one Greeter call per message. grpc-js's `parent` call option adds a
 // 'cancelled' listener to the parent for every child call and never removes it: a stream would
 // hold every finished Greeter call until it ends. Measured inside the stream service's process,
-// while the stream is still open.
-const MiB = 1024 * 1024;
+// while the stream is still open; the test Greeter it calls runs in this one.
 const WARM_UP = 200;
 const MESSAGES = 2_000;
 const HEAP_GROWTH_BOUND = 2 * MiB;
 
 jest.setTimeout(60_000);
 
-let stack: ProcessStack;
+let greeter: TestGreeter;
+let stream: ServiceProcess;
 let client: StreamClient;
 
 beforeAll(async () => {
-  stack = await spawnStack();
-  client = new StreamClient({ target: stack.stream.target });
+  greeter = await serveTestGreeter();
+  stream = await spawnService(STREAM_MAIN, { GREETER_ADDR: greeter.running.target });
+  client = new StreamClient({ target: stream.target });
 });
 
 afterAll(async () => {
   client.close();
-  await stack.stop();
+  await stream.stop();
+  await greeter.running.stop();
 });
 
 it('holds nothing per answered message while a long AllStream is open', async () => {
@@ -51,12 +55,12 @@ it('holds nothing per answered message while a long AllStream is open', async ()
   };
 
   await exchange(WARM_UP);
-  const before = await stack.stream.stats();
+  const before = await stream.stats();
   await exchange(MESSAGES);
-  const after = await stack.stream.stats();
+  const after = await stream.stats();
   feed(undefined);
   expect((await replies.next()).done).toBe(true);
 
   expect(after.heapUsed - before.heapUsed).toBeLessThan(HEAP_GROWTH_BOUND);
-  expect(stack.stream.stderr()).not.toContain('MaxListenersExceededWarning');
+  expect(stream.stderr()).not.toContain('MaxListenersExceededWarning');
 });

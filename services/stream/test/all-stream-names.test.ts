@@ -1,18 +1,17 @@
 import { status } from '@grpc/grpc-js';
 import { drain } from '@repo/test-kit';
 import { ALL_STREAM_LIMITS } from '../src/all-stream';
-import type { StreamStack } from './support/stack';
-import { startStackWithTestGreeter, type TestGreeter } from './support/test-greeter';
+import { type Servers, startServers } from './support/servers';
 
 // The test Greeter greets any name, empty included, as the helloworld servers of other languages
 // do: the stream service must refuse a bad name itself, whichever Greeter is behind it.
-let stack: StreamStack & { greeter: TestGreeter };
+let servers: Servers;
 
 beforeEach(async () => {
-  stack = await startStackWithTestGreeter();
+  servers = await startServers();
 });
 
-afterEach(() => stack.stop());
+afterEach(() => servers.stop());
 
 describe('AllStream names, checked by the stream service itself', () => {
   it.each([
@@ -32,18 +31,18 @@ describe('AllStream names, checked by the stream service itself', () => {
     'refuses %s with INVALID_ARGUMENT naming the message, without calling the Greeter for it',
     async (_case, name, problem) => {
       const { received, error } = await drain(
-        stack.client.allStream(['Ada', name, 'Grace'], { timeoutMs: 5_000 }),
+        servers.client.allStream(['Ada', name, 'Grace'], { timeoutMs: 5_000 }),
       );
 
       expect(received.map(({ message }) => message)).toEqual(['Hello Ada']);
       expect(error).toMatchObject({ code: status.INVALID_ARGUMENT, details: `message 2: ${problem}` });
-      expect(stack.greeter.calls.map((call) => call.name)).toEqual(['Ada']);
+      expect(servers.greeter.calls.map((call) => call.name)).toEqual(['Ada']);
     },
   );
 
   it('passes a name of exactly the longest length on to the Greeter', async () => {
     const name = 'é'.repeat(ALL_STREAM_LIMITS.maxNameLength);
-    const { received, error } = await drain(stack.client.allStream([name], { timeoutMs: 5_000 }));
+    const { received, error } = await drain(servers.client.allStream([name], { timeoutMs: 5_000 }));
 
     expect(error).toBeUndefined();
     expect(received.map(({ message }) => message)).toEqual([`Hello ${name}`]);

@@ -1,7 +1,5 @@
-import { dirname, join } from 'node:path';
 import { Client, credentials, Metadata, type ServiceError, type StatusObject, status } from '@grpc/grpc-js';
 import { isCallError } from '@repo/client-kit';
-import { MAX_NAME_LENGTH } from '@repo/greeter';
 import {
   AllStreamRequest,
   AllStreamResponse,
@@ -10,35 +8,44 @@ import {
   PutStreamRequest,
   PutStreamResponse,
 } from '@repo/proto';
-import { checkText } from '@repo/server-kit';
+import { checkText, INSTANCE } from '@repo/server-kit';
 import { StreamClient } from '@repo/stream-client';
-import { drain, type ProcessStats, type ServiceProcess, spawnService, within } from '@repo/test-kit';
+import {
+  drain,
+  lengthDelimitedField,
+  type ProcessStats,
+  type ServiceProcess,
+  spawnService,
+  varintField,
+  within,
+} from '@repo/test-kit';
 import fc from 'fast-check';
+import { ALL_STREAM_LIMITS } from '../src/all-stream';
 import { checkGetStreamRequest } from '../src/get-stream';
 import { PUT_STREAM_LIMITS, PutSummary } from '../src/put-stream';
-import { ALL_STREAM, GET_STREAM, PUT_STREAM, STREAM_MAIN, stopProcess } from './support/stack';
+import { ALL_STREAM, GET_STREAM, MiB, PUT_STREAM, STREAM_MAIN } from './support/servers';
+import { serveTestGreeter, type TestGreeter } from './support/test-greeter';
 
-// The stream service and the Greeter, each in a process of its own (their built dist/main.js),
-// fed random requests through the client library, and random bytes as messages through a bare
-// grpc-js client. Every answer is predicted by the services' own checks and the generated decoders.
-const GREETER_MAIN = join(dirname(require.resolve('@repo/greeter')), 'main.js');
-const MiB = 1024 * 1024;
+// The stream service in a process of its own (its built dist/main.js), calling the test Greeter in
+// this one, fed random requests through the client library, and random bytes as messages through a
+// bare grpc-js client. Every answer is predicted by the service's own checks and the generated
+// decoders. packages/integration holds it to the real Greeter's answers.
+
 const UINT32_MAX = 0xffff_ffff;
 const deadline = () => Date.now() + 5_000;
 
 jest.setTimeout(30_000);
 
-let greeterProcess: ServiceProcess;
+let greeter: TestGreeter;
 let service: ServiceProcess;
 let client: StreamClient;
 let raw: Client;
-let greeterInstance: unknown;
 let baseline: ProcessStats;
 
 beforeAll(async () => {
-  greeterProcess = await spawnService(GREETER_MAIN);
-  greeterInstance = greeterProcess.logs.find((line) => line.msg === 'serving')?.instance;
-  service = await spawnService(STREAM_MAIN, { GREETER_ADDR: greeterProcess.target });
+  // Random names may be 'hang' or start with 'invalid': this one greets them like any other.
+  greeter = await serveTestGreeter({ greetsEveryName: true });
+  service = await spawnService(STREAM_MAIN, { GREETER_ADDR: greeter.running.target });
   client = new StreamClient({ target: service.target });
   raw = new Client(service.target, credentials.createInsecure());
   // Every channel connected and every path warm before the baseline is taken.
@@ -50,8 +57,8 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   raw.close();
-  expect(await within(stopProcess(service), 10_000, 'the stream service to stop')).toBe(0);
-  expect(await within(stopProcess(greeterProcess), 10_000, 'the Greeter to stop')).toBe(0);
+  expect(await within(service.stop(), 10_000, 'the stream service to stop')).toBe(0);
+  await greeter.running.stop();
 });
 
 interface Answer {
@@ -75,8 +82,9 @@ function answerOf(err: unknown): Answer {
 
 /** What a server receives of a string: an encoder writes every lone surrogate as U+FFFD. */
 const received = (text: string) => text.replace(/\p{Cs}/gu, '\uFFFD');
-/** The Greeter's rule for a name (its checkHelloRequest), which AllStream passes on. */
-const checkName = (name: string) => checkText(name, { field: 'name', maxLength: MAX_NAME_LENGTH });
+/** The stream service's rule for a name, checked before any Greeter call. */
+const checkName = (name: string) =>
+  checkText(name, { field: 'name', maxLength: ALL_STREAM_LIMITS.maxNameLength });
 const checkPutText = (text: string) =>
   checkText(text, { field: 'text', maxLength: PUT_STREAM_LIMITS.maxTextLength, allowEmpty: true });
 
@@ -137,8 +145,9 @@ function summaryOf(texts: string[]): PutStreamResponse {
   return summary.result();
 }
 
+/** The test Greeter's greetings, each naming this process, where it runs. */
 const greetingsOf = (names: string[]) =>
-  names.map((name) => ({ message: `Hello ${name}`, servedBy: greeterInstance }));
+  names.map((name) => ({ message: `Hello ${name}`, servedBy: INSTANCE }));
 
 describe('the stream service, fed random requests through its client', () => {
   it('answers every GetStream as checkGetStreamRequest predicts', async () => {
@@ -186,8 +195,8 @@ describe('the stream service, fed random requests through its client', () => {
     );
   });
 
-  it('greets every AllStream name through the Greeter until the first name it refuses', async () => {
-    const names = fc.array(fc.oneof(anyText, longText(MAX_NAME_LENGTH)), { maxLength: 6 });
+  it('greets every AllStream name through the Greeter until the first name it refuses itself', async () => {
+    const names = fc.array(fc.oneof(anyText, longText(ALL_STREAM_LIMITS.maxNameLength)), { maxLength: 6 });
     await fc.assert(
       fc.asyncProperty(fc.array(names, { minLength: 5, maxLength: 10 }), async (streams) => {
         await Promise.all(
@@ -209,26 +218,13 @@ describe('the stream service, fed random requests through its client', () => {
   });
 });
 
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest > 0x7f) {
-    bytes.push((rest & 0x7f) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(rest);
-  return bytes;
-}
-
 const randomBytes = fc.uint8Array({ maxLength: 48 }).map((bytes) => [...bytes]);
 /** A varint field the services do not know, which a decoder must skip. */
 const unknownField = fc
   .tuple(fc.integer({ min: 5, max: 1_000 }), fc.nat())
-  .map(([field, value]) => [...varint(field * 8), ...varint(value)]);
+  .map(([field, value]) => varintField(field, value));
 /** Field 1, a string, made of random bytes: mostly not UTF-8. */
-const bytesAsText = fc
-  .uint8Array({ maxLength: 40 })
-  .map((bytes) => [0x0a, ...varint(bytes.length), ...bytes]);
+const bytesAsText = fc.uint8Array({ maxLength: 40 }).map((bytes) => lengthDelimitedField(1, bytes));
 
 const getBody = fc
   .oneof(
@@ -249,10 +245,7 @@ const textBody = fc
       weight: 4,
       arbitrary: fc
         .tuple(fc.option(unknownField), anyText)
-        .map(([prefix, text]) => [
-          ...(prefix ?? []),
-          ...(text === '' ? [] : [0x0a, ...varint(Buffer.byteLength(text)), ...Buffer.from(text)]),
-        ]),
+        .map(([prefix, text]) => [...(prefix ?? []), ...(text === '' ? [] : lengthDelimitedField(1, text))]),
     },
     { weight: 1, arbitrary: bytesAsText },
     { weight: 1, arbitrary: randomBytes },
@@ -432,7 +425,7 @@ describe('the stream service, after the fuzzing', () => {
     expect(after.heapUsed - baseline.heapUsed).toBeLessThan(6 * MiB);
     expect(after.rss - baseline.rss).toBeLessThan(144 * MiB);
     expect(after.fds).toBe(baseline.fds);
-    for (const logs of [service.logs, greeterProcess.logs]) {
+    for (const logs of [service.logs, greeter.logs.lines]) {
       expect(logs.filter((line) => line.msg === 'handler failed' || line.code === 'UNKNOWN')).toEqual([]);
     }
   });

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { waitFor } from '@repo/test-kit';
-import { callLines, GET_STREAM, type StreamStack, startStack } from './support/stack';
+import { callLines } from './support/serve';
+import { GET_STREAM, type Servers, startServers } from './support/servers';
 
 const MiB = 1024 * 1024;
 const COUNT = 200;
@@ -16,20 +17,20 @@ function liveArrayBuffers(): number {
   return process.memoryUsage().arrayBuffers;
 }
 
-let stack: StreamStack;
+let servers: Servers;
 
 beforeEach(async () => {
-  stack = await startStack();
+  servers = await startServers();
 });
 
 afterEach(async () => {
-  await stack.stop();
+  await servers.stop();
 });
 
 describe('GetStream backpressure', () => {
   it('does not run ahead of a client that pauses, then delivers every message in order', async () => {
     const before = liveArrayBuffers();
-    const iterator = stack.client
+    const iterator = servers.client
       .getStream({ text: 'big', count: COUNT, intervalMs: 0, payloadBytes: MiB })
       [Symbol.asyncIterator]();
 
@@ -40,8 +41,8 @@ describe('GetStream backpressure', () => {
 
     // Had the handler ignored write()'s false, it would have queued all 200 MiB by now and ended:
     // the handler would be settled and the call logged. Instead it waits for 'drain'.
-    expect(stack.stream.server.handlers.running).toBe(1);
-    expect(callLines(stack.stream, GET_STREAM)).toEqual([]);
+    expect(servers.stream.server.handlers.running).toBe(1);
+    expect(callLines(servers.stream, GET_STREAM)).toEqual([]);
     // Client and server share this process: what both hold is a part of the 200 MiB, not all of
     // it. Measured live: 20-35 MiB on a quiet machine, 89 MiB once under CI's load (how many
     // messages were on their way before the pause depends on scheduling).
@@ -53,7 +54,11 @@ describe('GetStream backpressure', () => {
       expect(next.value.payload.length).toBe(MiB);
     }
     expect(indexes).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
-    await waitFor('the GetStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
-    expect(callLines(stack.stream, GET_STREAM)).toMatchObject([{ code: 'OK' }]);
+    await waitFor(
+      'the GetStream handler to finish',
+      () => servers.stream.server.handlers.running === 0,
+      1_000,
+    );
+    expect(callLines(servers.stream, GET_STREAM)).toMatchObject([{ code: 'OK' }]);
   });
 });

@@ -2,22 +2,23 @@ import { status } from '@grpc/grpc-js';
 import { isCallError } from '@repo/client-kit';
 import type { GetStreamResponse } from '@repo/proto';
 import { drain, waitFor } from '@repo/test-kit';
-import { callLines, GET_STREAM, type StreamStack, startStack } from './support/stack';
+import { callLines } from './support/serve';
+import { GET_STREAM, type Servers, startServers } from './support/servers';
 
-let stack: StreamStack;
+let servers: Servers;
 
 beforeEach(async () => {
-  stack = await startStack();
+  servers = await startServers();
 });
 
 afterEach(async () => {
-  await stack.stop();
+  await servers.stop();
 });
 
 describe('GetStream', () => {
   it('streams count messages in order, each with the text and a payload of the requested size', async () => {
     const { received, error } = await drain(
-      stack.client.getStream({ text: 'hi there', count: 5, intervalMs: 0, payloadBytes: 10 }),
+      servers.client.getStream({ text: 'hi there', count: 5, intervalMs: 0, payloadBytes: 10 }),
     );
     expect(error).toBeUndefined();
     expect(received.map(({ index }) => index)).toEqual([1, 2, 3, 4, 5]);
@@ -25,18 +26,18 @@ describe('GetStream', () => {
       expect(message.text).toBe('hi there');
       expect(message.payload).toEqual(Buffer.alloc(10, '.'));
     }
-    expect(callLines(stack.stream, GET_STREAM)).toMatchObject([{ code: 'OK', level: 'info' }]);
+    expect(callLines(servers.stream, GET_STREAM)).toMatchObject([{ code: 'OK', level: 'info' }]);
   });
 
   it('sends an empty payload when none is asked for', async () => {
-    const { received } = await drain(stack.client.getStream({ text: 'x', count: 2 }));
+    const { received } = await drain(servers.client.getStream({ text: 'x', count: 2 }));
     expect(received.map(({ payload }) => payload.length)).toEqual([0, 0]);
   });
 
   it('waits at least intervalMs between two messages', async () => {
     const arrivals: number[] = [];
     const started = performance.now();
-    for await (const _ of stack.client.getStream({ text: 'tick', count: 5, intervalMs: 60 })) {
+    for await (const _ of servers.client.getStream({ text: 'tick', count: 5, intervalMs: 60 })) {
       arrivals.push(performance.now() - started);
     }
     expect(arrivals).toHaveLength(5);
@@ -49,13 +50,13 @@ describe('GetStream', () => {
   });
 
   it('returns INVALID_ARGUMENT with the exact reason for a count of zero', async () => {
-    const { received, error } = await drain(stack.client.getStream({ text: 'x', count: 0 }));
+    const { received, error } = await drain(servers.client.getStream({ text: 'x', count: 0 }));
     expect(received).toEqual([]);
     expect(error).toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: 'count must be from 1 to 10000000, got 0',
     });
-    expect(callLines(stack.stream, GET_STREAM)).toMatchObject([
+    expect(callLines(servers.stream, GET_STREAM)).toMatchObject([
       { code: 'INVALID_ARGUMENT', details: 'count must be from 1 to 10000000, got 0' },
     ]);
   });
@@ -63,15 +64,19 @@ describe('GetStream', () => {
   it('stops the server-side handler at once when the client leaves the loop early', async () => {
     const received: GetStreamResponse[] = [];
     const started = performance.now();
-    for await (const message of stack.client.getStream({ text: 'x', count: 1000, intervalMs: 20 })) {
+    for await (const message of servers.client.getStream({ text: 'x', count: 1000, intervalMs: 20 })) {
       received.push(message);
       // The handler is counted while it streams, so the drop to zero below means something.
-      expect(stack.stream.server.handlers.running).toBe(1);
+      expect(servers.stream.server.handlers.running).toBe(1);
       if (received.length === 3) break;
     }
-    await waitFor('the GetStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
-    await waitFor('the GetStream call line', () => callLines(stack.stream, GET_STREAM).length === 1, 1_000);
-    const [line] = callLines(stack.stream, GET_STREAM);
+    await waitFor(
+      'the GetStream handler to finish',
+      () => servers.stream.server.handlers.running === 0,
+      1_000,
+    );
+    await waitFor('the GetStream call line', () => callLines(servers.stream, GET_STREAM).length === 1, 1_000);
+    const [line] = callLines(servers.stream, GET_STREAM);
     expect(line).toMatchObject({ code: 'CANCELLED', details: 'Cancelled', level: 'warn' });
     // The whole stream would have taken 20 s; the server stopped shortly after message 3.
     expect(Number(line?.durationMs)).toBeLessThan(1_000);
@@ -82,7 +87,7 @@ describe('GetStream', () => {
   it('ends with DEADLINE_EXCEEDED when the deadline passes between two messages, and frees the handler', async () => {
     const started = performance.now();
     const { received, error } = await drain(
-      stack.client.getStream({ text: 'slow', count: 5, intervalMs: 10_000 }, { timeoutMs: 100 }),
+      servers.client.getStream({ text: 'slow', count: 5, intervalMs: 10_000 }, { timeoutMs: 100 }),
     );
     const elapsed = performance.now() - started;
     expect(received.map(({ index }) => index)).toEqual([1]);
@@ -91,9 +96,13 @@ describe('GetStream', () => {
     expect((error as { details: string }).details).toMatch(/^Deadline exceeded/);
     expect(elapsed).toBeGreaterThanOrEqual(95);
     expect(elapsed).toBeLessThan(2_000);
-    await waitFor('the GetStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
-    await waitFor('the GetStream call line', () => callLines(stack.stream, GET_STREAM).length === 1, 1_000);
-    expect(callLines(stack.stream, GET_STREAM)).toMatchObject([
+    await waitFor(
+      'the GetStream handler to finish',
+      () => servers.stream.server.handlers.running === 0,
+      1_000,
+    );
+    await waitFor('the GetStream call line', () => callLines(servers.stream, GET_STREAM).length === 1, 1_000);
+    expect(callLines(servers.stream, GET_STREAM)).toMatchObject([
       { code: 'DEADLINE_EXCEEDED', details: 'Deadline exceeded' },
     ]);
   });
@@ -103,7 +112,7 @@ describe('GetStream', () => {
     const received: GetStreamResponse[] = [];
     let error: unknown;
     try {
-      for await (const message of stack.client.getStream(
+      for await (const message of servers.client.getStream(
         { text: 'x', count: 1000, intervalMs: 20 },
         { signal: controller.signal },
       )) {
@@ -115,6 +124,10 @@ describe('GetStream', () => {
     }
     expect(error).toMatchObject({ code: status.CANCELLED, details: 'Cancelled on client' });
     expect(received.map(({ index }) => index)).toEqual([1, 2]);
-    await waitFor('the GetStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
+    await waitFor(
+      'the GetStream handler to finish',
+      () => servers.stream.server.handlers.running === 0,
+      1_000,
+    );
   });
 });

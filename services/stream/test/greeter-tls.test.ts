@@ -1,14 +1,14 @@
 import { status } from '@grpc/grpc-js';
-import { createGreeterServer } from '@repo/greeter';
 import { ConfigError, createLogger, type GrpcServer, readServerTls } from '@repo/server-kit';
 import { StreamClient } from '@repo/stream-client';
-import { createDevCerts, type DevCerts, drain, LogSink, listenLocal, type Running } from '@repo/test-kit';
+import { createDevCerts, type DevCerts, drain, LogSink, listenLocal } from '@repo/test-kit';
 import { readConfig } from '../src/config';
 import { createStreamServer } from '../src/server';
+import { serveTestGreeter, type TestGreeter } from './support/test-greeter';
 
 let certs: DevCerts;
-/** The real Greeter, requiring client certificates signed by the dev CA. */
-let greeter: Running;
+/** A test Greeter, served as the Greeter's TLS_* settings serve it: client certificates signed by the dev CA required. */
+let greeter: TestGreeter;
 
 beforeAll(async () => {
   certs = await createDevCerts();
@@ -17,22 +17,18 @@ beforeAll(async () => {
     TLS_KEY_FILE: certs.serverKey,
     TLS_CLIENT_CA_FILE: certs.ca,
   });
-  greeter = await listenLocal(
-    createGreeterServer({ logger: createLogger({ name: 'greeter', level: 'info' }, new LogSink()) }),
-    1_000,
-    tls,
-  );
+  greeter = await serveTestGreeter({ tls });
 });
 
 afterAll(async () => {
-  await greeter?.stop();
+  await greeter?.running.stop();
   await certs?.remove();
 });
 
 /** The stream service configured from `env` (GREETER_*), on 127.0.0.1:0, and a client of it. */
 async function startStream(env: Record<string, string>) {
   // `localhost`: the name in the Greeter's certificate.
-  const config = readConfig({ GREETER_ADDR: `localhost:${greeter.port}`, ...env });
+  const config = readConfig({ GREETER_ADDR: `localhost:${greeter.running.port}`, ...env });
   const server: GrpcServer = createStreamServer({
     logger: createLogger({ name: 'stream', level: 'info' }, new LogSink()),
     greeterAddr: config.greeterAddr,
@@ -73,7 +69,10 @@ describe('the stream service, calling a Greeter that requires mTLS', () => {
       const { error } = await drain(stream.client.allStream(['Ada'], { timeoutMs: 5_000 }));
       expect(error).toMatchObject({ code: status.UNAVAILABLE });
       expect((error as { details: string }).details).toMatch(
-        new RegExp(`^greeter unavailable at localhost:${greeter.port}: .*alert certificate required`, 's'),
+        new RegExp(
+          `^greeter unavailable at localhost:${greeter.running.port}: .*alert certificate required`,
+          's',
+        ),
       );
     } finally {
       await stream.stop();

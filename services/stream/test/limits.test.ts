@@ -12,7 +12,7 @@ import {
   spawnService,
   within,
 } from '@repo/test-kit';
-import { STREAM_MAIN, stopProcess } from './support/stack';
+import { STREAM_MAIN } from './support/servers';
 
 // The limits a service reads from its environment (see ServerLimits), each against a stream
 // service process of its own. Nothing here needs the Greeter.
@@ -40,7 +40,7 @@ afterEach(async () => {
   // Each test has shown the server still serving after its limit was hit; its memory too is bounded.
   if (service) expect((await service.stats()).rss - baselineRss).toBeLessThan(RSS_GROWTH_BOUND);
   client?.close();
-  if (service) expect(await stopProcess(service)).toBe(0);
+  if (service) expect(await service.stop()).toBe(0);
   service = client = undefined;
 });
 

@@ -2,8 +2,9 @@ import { status } from '@grpc/grpc-js';
 import type { StreamClient } from '@repo/stream-client';
 import { drain, waitFor } from '@repo/test-kit';
 import { GREETER_TIMEOUT_MS } from '../src/all-stream';
-import { ALL_STREAM, callLines, type Served } from './support/stack';
-import { startStackWithTestGreeter, type TestGreeter } from './support/test-greeter';
+import { callLines, type Served } from './support/serve';
+import { ALL_STREAM, startServers } from './support/servers';
+import type { TestGreeter } from './support/test-greeter';
 
 let greeter: TestGreeter;
 let stream: Served;
@@ -11,7 +12,7 @@ let client: StreamClient;
 let stop: () => Promise<void>;
 
 beforeEach(async () => {
-  ({ greeter, stream, client, stop } = await startStackWithTestGreeter());
+  ({ greeter, stream, client, stop } = await startServers());
 });
 
 afterEach(() => stop());

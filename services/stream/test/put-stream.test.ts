@@ -2,14 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { StreamClient } from '@repo/stream-client';
 import { closedAddress, rejectionOf, type ServiceProcess, spawnService, waitFor } from '@repo/test-kit';
-import {
-  callLines,
-  PUT_STREAM,
-  STREAM_MAIN,
-  type StreamStack,
-  startStack,
-  stopProcess,
-} from './support/stack';
+import { callLines } from './support/serve';
+import { PUT_STREAM, type Servers, STREAM_MAIN, startServers } from './support/servers';
 
 const INVALID_TEXT = 'text must be valid UTF-8 text without control characters';
 
@@ -18,24 +12,24 @@ function* numbered(count: number, bad?: { at: number; text: string }): Generator
 }
 
 describe('PutStream', () => {
-  let stack: StreamStack;
+  let servers: Servers;
 
   beforeEach(async () => {
-    stack = await startStack();
+    servers = await startServers();
   });
 
   afterEach(async () => {
-    await stack.stop();
+    await servers.stop();
   });
 
   it('answers a few texts with their count, UTF-8 size and preview', async () => {
-    const summary = await stack.client.putStream(['alpha', 'beta', 'gamma', 'délta', '😀']);
+    const summary = await servers.client.putStream(['alpha', 'beta', 'gamma', 'délta', '😀']);
     expect(summary).toEqual({ count: 5, bytes: 5 + 4 + 5 + 6 + 4, preview: 'alpha, beta, gamma, …, 😀' });
-    expect(callLines(stack.stream, PUT_STREAM)).toMatchObject([{ code: 'OK' }]);
+    expect(callLines(servers.stream, PUT_STREAM)).toMatchObject([{ code: 'OK' }]);
   });
 
   it('answers an empty stream with a zero count', async () => {
-    await expect(stack.client.putStream([])).resolves.toEqual({ count: 0, bytes: 0, preview: '' });
+    await expect(servers.client.putStream([])).resolves.toEqual({ count: 0, bytes: 0, preview: '' });
   });
 
   it('rejects a control character in the middle with INVALID_ARGUMENT naming its position', async () => {
@@ -46,12 +40,16 @@ describe('PutStream', () => {
         yield text;
       }
     })();
-    const err = await rejectionOf(stack.client.putStream(source));
+    const err = await rejectionOf(servers.client.putStream(source));
     expect(err).toMatchObject({ code: status.INVALID_ARGUMENT, details: `message 1000: ${INVALID_TEXT}` });
     // The client stopped writing once the server had answered.
     expect(pulled).toBeLessThan(200_000);
-    await waitFor('the PutStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
-    expect(callLines(stack.stream, PUT_STREAM)).toMatchObject([
+    await waitFor(
+      'the PutStream handler to finish',
+      () => servers.stream.server.handlers.running === 0,
+      1_000,
+    );
+    expect(callLines(servers.stream, PUT_STREAM)).toMatchObject([
       { code: 'INVALID_ARGUMENT', details: `message 1000: ${INVALID_TEXT}` },
     ]);
   });
@@ -63,24 +61,34 @@ describe('PutStream', () => {
       // Then hold the stream open until the upload is abandoned.
       await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()));
     }
-    const call = stack.client.putStream(texts(), { signal: controller.signal });
-    await waitFor('the PutStream handler to start', () => stack.stream.server.handlers.running === 1, 1_000);
+    const call = servers.client.putStream(texts(), { signal: controller.signal });
+    await waitFor(
+      'the PutStream handler to start',
+      () => servers.stream.server.handlers.running === 1,
+      1_000,
+    );
     // Let the handler read all 100 and wait for more: the case where the reset looked like an end.
     await sleep(200);
     controller.abort();
     const err = await rejectionOf(call);
     expect(err).toMatchObject({ code: status.CANCELLED, details: 'Cancelled on client' });
-    await waitFor('the PutStream handler to finish', () => stack.stream.server.handlers.running === 0, 1_000);
-    await waitFor('the PutStream call line', () => callLines(stack.stream, PUT_STREAM).length === 1, 1_000);
+    await waitFor(
+      'the PutStream handler to finish',
+      () => servers.stream.server.handlers.running === 0,
+      1_000,
+    );
+    await waitFor('the PutStream call line', () => callLines(servers.stream, PUT_STREAM).length === 1, 1_000);
     // grpc-js ends the server's message stream when the client resets the call; the handler must
     // not take that for the client's half-close and log (and answer) a partial upload as OK.
-    expect(callLines(stack.stream, PUT_STREAM)).toMatchObject([{ code: 'CANCELLED', details: 'Cancelled' }]);
+    expect(callLines(servers.stream, PUT_STREAM)).toMatchObject([
+      { code: 'CANCELLED', details: 'Cancelled' },
+    ]);
   });
 
   it('keeps serving after a call it rejected', async () => {
-    const err = await rejectionOf(stack.client.putStream(['one', 'two', '\u0001', 'four']));
+    const err = await rejectionOf(servers.client.putStream(['one', 'two', '\u0001', 'four']));
     expect(err).toMatchObject({ code: status.INVALID_ARGUMENT, details: `message 3: ${INVALID_TEXT}` });
-    await expect(stack.client.putStream(['again'])).resolves.toEqual({
+    await expect(servers.client.putStream(['again'])).resolves.toEqual({
       count: 1,
       bytes: 5,
       preview: 'again',
@@ -88,7 +96,7 @@ describe('PutStream', () => {
   });
 
   it('rejects a text over 64 Ki characters, naming the message and the length', async () => {
-    const err = await rejectionOf(stack.client.putStream(['short', 'x'.repeat(64 * 1024 + 1)]));
+    const err = await rejectionOf(servers.client.putStream(['short', 'x'.repeat(64 * 1024 + 1)]));
     expect(err).toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: 'message 2: text must be at most 65536 characters, got 65537',
@@ -110,7 +118,7 @@ describe('PutStream at volume', () => {
 
   afterAll(async () => {
     client.close();
-    await stopProcess(service);
+    await service.stop();
   });
 
   it('receives a million messages from the library and counts every one', async () => {

@@ -3,7 +3,7 @@ import { HealthClient } from '@repo/client-kit';
 import type { GetStreamResponse } from '@repo/proto';
 import { StreamClient } from '@repo/stream-client';
 import { closedAddress, rejectionOf, type ServiceProcess, spawnService, within } from '@repo/test-kit';
-import { STREAM_MAIN } from './support/stack';
+import { STREAM_MAIN } from './support/servers';
 
 describe('the stream service process on SIGTERM', () => {
   let service: ServiceProcess;

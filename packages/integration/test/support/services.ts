@@ -1,41 +1,51 @@
 import { credentials } from '@grpc/grpc-js';
 import { StreamServiceClient } from '@repo/proto';
-import { type LogLine, rssOf, type ServiceProcess, spawnService } from '@repo/test-kit';
-import { STREAM_MAIN, stopProcess } from './stack';
+import { type LogLine, type ServiceProcess, spawnService } from '@repo/test-kit';
+
+/** The built services' entry points (their `main` exports), each run in a process of its own. */
+export const GREETER_MAIN = require.resolve('@repo/greeter/main');
+export const STREAM_MAIN = require.resolve('@repo/stream/main');
+
+export const SAY_HELLO = '/helloworld.Greeter/SayHello';
+export const GET_STREAM = '/stream.v1.StreamService/GetStream';
+export const PUT_STREAM = '/stream.v1.StreamService/PutStream';
+export const ALL_STREAM = '/stream.v1.StreamService/AllStream';
 
 export const MiB = 1024 * 1024;
 
-/** The built Greeter (its dist/main.js), for tests that run it in a process of its own. */
-export const GREETER_MAIN = require.resolve('@repo/greeter/dist/main.js');
-
-export const SAY_HELLO = '/helloworld.Greeter/SayHello';
+/**
+ * How long the stream service lets a Greeter call take when the AllStream call has no earlier
+ * deadline (its README: "or 5 s, if earlier"). Its own constant is internal: these tests hold it
+ * to what it documents.
+ */
+export const GREETER_TIMEOUT_MS = 5_000;
 
 /** A Greeter process and a stream service process calling it. */
-export interface ProcessStack {
+export interface ServiceProcesses {
   greeter: ServiceProcess;
   stream: ServiceProcess;
-  /** SIGCONT to both (a test may have stopped one), then SIGTERM, bounded; resolves once both exited. */
+  /** Stops both (see ServiceProcess.stop); resolves once both exited. */
   stop(): Promise<void>;
 }
 
-export async function spawnStack(streamEnv: Record<string, string> = {}): Promise<ProcessStack> {
-  const greeter = await spawnService(GREETER_MAIN);
+/** Starts the Greeter, then the stream service calling it; `streamEnv` and `greeterEnv` add to their environments. */
+export async function spawnServices(
+  streamEnv: Record<string, string> = {},
+  greeterEnv: Record<string, string> = {},
+): Promise<ServiceProcesses> {
+  const greeter = await spawnService(GREETER_MAIN, greeterEnv);
   let stream: ServiceProcess;
   try {
     stream = await spawnService(STREAM_MAIN, { GREETER_ADDR: greeter.target, ...streamEnv });
   } catch (err: unknown) {
-    await stopProcess(greeter);
+    await greeter.stop();
     throw err;
   }
   return {
     greeter,
     stream,
     async stop() {
-      for (const service of [stream, greeter]) {
-        // A stopped process would not act on SIGTERM before stopProcess gives up on it.
-        if (service.child.exitCode === null) service.child.kill('SIGCONT');
-      }
-      await Promise.all([stopProcess(stream), stopProcess(greeter)]);
+      await Promise.all([stream.stop(), greeter.stop()]);
     },
   };
 }
@@ -54,22 +64,4 @@ export function rawStreamClient(target: string): StreamServiceClient {
 /** The SayHello calls a Greeter process has logged so far (every one, at LOG_LEVEL=info). */
 export function sayHelloLines(greeter: ServiceProcess): LogLine[] {
   return greeter.logs.filter((line) => line.msg === 'call' && line.method === SAY_HELLO);
-}
-
-/** Samples a process's RSS every `everyMs` until stopped; `peak` is the highest seen. */
-export function sampleRss(pid: number, everyMs = 50): { readonly peak: number; stop(): number } {
-  let peak = rssOf(pid);
-  const timer = setInterval(() => {
-    peak = Math.max(peak, rssOf(pid));
-  }, everyMs);
-  return {
-    get peak() {
-      return peak;
-    },
-    stop() {
-      clearInterval(timer);
-      peak = Math.max(peak, rssOf(pid));
-      return peak;
-    },
-  };
 }

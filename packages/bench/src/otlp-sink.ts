@@ -1,198 +1,91 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
-// NOT PRODUCT CODE. An OTLP/HTTP endpoint for the bench's traced servers to export to: it answers
-// every export at once and counts the spans, without keeping or decoding them (test-kit's
+// NOT PRODUCT CODE. Where the bench's traced servers export their spans (OTLP http/protobuf): it
+// answers every export at once and counts the spans without decoding them. test-kit's
 // OtlpReceiver decodes and keeps every span, which at ~10,000 spans/s would take the load
-// generators' CPU). It runs in the suite's process, on the load generators' CPU.
+// generators' CPU, on which this runs.
 
-const VARINT = 0;
-const FIXED64 = 1;
-const LENGTH_DELIMITED = 2;
-const FIXED32 = 5;
-
-/** Spans counted by the sink, by the `service.name` of the process that exported them. */
-export type SpanCounts = Record<string, number>;
-
-/**
- * Calls `onField(field, start, end)` for every length-delimited field of the protobuf message in
- * `buffer[start, end)`, skipping the others. Throws on a truncated message or an unknown wire type.
- */
-function eachBytesField(
-  buffer: Buffer,
-  start: number,
-  end: number,
-  onField: (field: number, start: number, end: number) => void,
-): void {
-  let offset = start;
+/** The length-delimited fields number `field` of the protobuf message `message`. */
+function* fieldsOf(message: Buffer, field: number): Generator<Buffer> {
+  let offset = 0;
   const varint = (): number => {
     let value = 0;
-    let scale = 1;
-    for (;;) {
-      if (offset >= end) throw new Error('truncated varint');
-      const byte = buffer[offset++] as number;
+    for (let scale = 1; ; scale *= 0x80) {
+      const byte = message[offset++];
+      if (byte === undefined) throw new Error('truncated varint');
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
-      scale *= 0x80;
     }
   };
-  while (offset < end) {
+  while (offset < message.length) {
     const key = varint();
-    const field = Math.floor(key / 8);
-    switch (key % 8) {
-      case VARINT:
-        varint();
-        break;
-      case FIXED64:
-        offset += 8;
-        break;
-      case FIXED32:
-        offset += 4;
-        break;
-      case LENGTH_DELIMITED: {
-        const length = varint();
-        if (offset + length > end) throw new Error('truncated field');
-        onField(field, offset, offset + length);
-        offset += length;
-        break;
-      }
-      default:
-        throw new Error(`unsupported wire type ${key % 8}`);
+    const wireType = key % 8;
+    if (wireType === 0) {
+      varint();
+      continue;
     }
+    // fixed64, length-delimited, fixed32: with varint, all that OTLP uses.
+    const length = ({ 1: 8, 5: 4 } as Record<number, number>)[wireType] ?? (wireType === 2 ? varint() : -1);
+    if (length < 0) throw new Error(`unsupported wire type ${wireType}`);
+    if (offset + length > message.length) throw new Error('truncated field');
+    if (wireType === 2 && Math.floor(key / 8) === field) yield message.subarray(offset, offset + length);
+    offset += length;
   }
-  if (offset > end) throw new Error('truncated message');
 }
 
-/**
- * The spans of an OTLP ExportTraceServiceRequest in protobuf (opentelemetry-proto: resource_spans
- * = 1; ResourceSpans.resource = 1, .scope_spans = 2; ScopeSpans.spans = 2; Resource.attributes
- * = 1; KeyValue.key = 1, .value = 2; AnyValue.string_value = 1), counted by `service.name`
- * (empty when the resource has none). Only the framing is read: no span is decoded.
- */
-export function countSpans(request: Buffer): SpanCounts {
-  const counts: SpanCounts = {};
-  eachBytesField(request, 0, request.length, (field, start, end) => {
-    if (field !== 1) return;
-    let service = '';
-    let spans = 0;
-    eachBytesField(request, start, end, (resourceField, rStart, rEnd) => {
-      if (resourceField === 1) service = serviceNameOf(request, rStart, rEnd) ?? service;
-      else if (resourceField === 2) {
-        eachBytesField(request, rStart, rEnd, (scopeField) => {
-          if (scopeField === 2) spans++;
-        });
-      }
-    });
-    counts[service] = (counts[service] ?? 0) + spans;
-  });
-  return counts;
-}
-
-function serviceNameOf(buffer: Buffer, start: number, end: number): string | undefined {
-  let name: string | undefined;
-  eachBytesField(buffer, start, end, (field, aStart, aEnd) => {
-    if (field !== 1) return;
-    let key = '';
-    let value: string | undefined;
-    eachBytesField(buffer, aStart, aEnd, (kvField, kStart, kEnd) => {
-      if (kvField === 1) key = buffer.toString('utf8', kStart, kEnd);
-      else if (kvField === 2) {
-        eachBytesField(buffer, kStart, kEnd, (anyField, vStart, vEnd) => {
-          if (anyField === 1) value = buffer.toString('utf8', vStart, vEnd);
-        });
-      }
-    });
-    if (key === 'service.name' && value !== undefined) name = value;
-  });
-  return name;
-}
-
-/** The same count from an OTLP/JSON export. */
-export function countJsonSpans(request: {
-  resourceSpans?: {
-    resource?: { attributes?: { key: string; value?: { stringValue?: string } }[] };
-    scopeSpans?: { spans?: unknown[] }[];
-  }[];
-}): SpanCounts {
-  const counts: SpanCounts = {};
-  for (const resource of request.resourceSpans ?? []) {
-    const service =
-      resource.resource?.attributes?.find((attribute) => attribute.key === 'service.name')?.value
-        ?.stringValue ?? '';
-    const spans = (resource.scopeSpans ?? []).reduce((sum, scope) => sum + (scope.spans?.length ?? 0), 0);
-    counts[service] = (counts[service] ?? 0) + spans;
+/** The spans of an ExportTraceServiceRequest: resource_spans (1) → scope_spans (2) → spans (2). */
+export function countSpans(request: Buffer): number {
+  let spans = 0;
+  for (const resource of fieldsOf(request, 1)) {
+    for (const scope of fieldsOf(resource, 2)) for (const _ of fieldsOf(scope, 2)) spans++;
   }
-  return counts;
+  return spans;
 }
 
-/**
- * An OTLP/HTTP receiver (`http/protobuf` and `http/json`) on 127.0.0.1 that answers 200 to every
- * POST to /v1/traces, /v1/metrics and /v1/logs and counts the spans it was sent.
- */
+/** An OTLP/HTTP receiver on 127.0.0.1 that answers 200 to every export and counts the spans. */
 export class OtlpSink {
-  /** Spans received so far, by service.name. */
-  readonly spans: SpanCounts = {};
-  /** Export requests received so far, by path. */
-  readonly requests: Record<string, number> = {};
-  /** Bodies it could not read (counted, still answered 200). */
+  /** Spans received so far, and bodies it could not read (still answered 200). */
+  spans = 0;
   unreadable = 0;
 
   private constructor(
     private readonly server: Server,
-    /** `http://127.0.0.1:<port>`: OTEL_EXPORTER_OTLP_ENDPOINT for an HTTP protocol. */
+    /** `http://127.0.0.1:<port>`: OTEL_EXPORTER_OTLP_ENDPOINT. */
     readonly endpoint: string,
   ) {}
 
   static async start(): Promise<OtlpSink> {
-    let sink: OtlpSink | undefined;
-    const server = createServer((request, response) => {
-      void readBody(request).then(
-        (body) => {
-          sink?.take(request, body);
-          const json = String(request.headers['content-type'] ?? '').startsWith('application/json');
-          response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
-          response.end(json ? '{}' : '');
-        },
-        () => response.writeHead(400).end(),
-      );
-    });
+    const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    sink = new OtlpSink(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const sink = new OtlpSink(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server.on('request', (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // An exporter that goes away mid-request (its process stopped) must not crash the bench.
+      request.on('error', () => {});
+      request.on('end', () => {
+        if (request.url === '/v1/traces')
+          sink.take(Buffer.concat(chunks), request.headers['content-encoding']);
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
     return sink;
   }
 
-  /** Every span received so far, whatever the service. */
-  totalSpans(): number {
-    return Object.values(this.spans).reduce((sum, count) => sum + count, 0);
+  private take(body: Buffer, encoding: string | undefined): void {
+    try {
+      this.spans += countSpans(encoding === 'gzip' ? gunzipSync(body) : body);
+    } catch {
+      this.unreadable++;
+    }
   }
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
-
-  private take(request: IncomingMessage, body: Buffer): void {
-    const path = (request.url ?? '').split('?')[0] ?? '';
-    this.requests[path] = (this.requests[path] ?? 0) + 1;
-    if (request.method !== 'POST' || path !== '/v1/traces') return;
-    try {
-      const json = String(request.headers['content-type'] ?? '').startsWith('application/json');
-      const counts = json ? countJsonSpans(JSON.parse(body.toString('utf8'))) : countSpans(body);
-      for (const [service, count] of Object.entries(counts)) {
-        this.spans[service] = (this.spans[service] ?? 0) + count;
-      }
-    } catch {
-      this.unreadable++;
-    }
-  }
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
-  return request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
 }

@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
-import { h2loadPath, parseH2loadOutput, runH2load } from '../src/h2load';
+import { spawnSync } from 'node:child_process';
+import { parseH2loadOutput, runH2load } from '../src/h2load';
 import { type RunningServer, startServer } from '../src/servers';
 
 // Captured from h2load nghttp2/1.52.0 against the ceiling server (-c 4 -m 10 -D 2 --warm-up-time 1).
@@ -26,30 +26,23 @@ req/s           :    3099.43     3139.47     3115.67       17.04    75.00%
 `;
 
 describe('parseH2loadOutput', () => {
-  it('reads throughput, request counts, status classes and request times in microseconds', () => {
+  it('reads throughput and request counts', () => {
     expect(parseH2loadOutput(SAMPLE)).toEqual({
       requestsPerSecond: 12465,
       done: 24930,
-      succeeded: 24930,
       failed: 0,
       errored: 0,
-      latency: { min: 412, max: 194_240, mean: 3_140, sd: 8_130 },
-      statusCodes: { '2xx': 24960, '3xx': 0, '4xx': 0, '5xx': 0 },
     });
   });
 
-  it('converts request times given in seconds', () => {
-    const slow = SAMPLE.replace('412us    194.24ms', '1.50s       2.25s');
-    expect(parseH2loadOutput(slow).latency).toMatchObject({ min: 1_500_000, max: 2_250_000 });
-  });
-
-  it('names the missing line when the output is not a summary', () => {
-    expect(() => parseH2loadOutput('connect: Connection refused\n')).toThrow(/no finished line/);
+  it('says so, quoting it, when the output is not a summary', () => {
+    expect(() => parseH2loadOutput('connect: Connection refused\n')).toThrow(/not an h2load summary/);
   });
 });
 
 describe('runH2load', () => {
-  if (h2loadPath()) {
+  // Known when the tests are collected (Debian's nghttp2-client): jest does not await a describe.
+  if (spawnSync('h2load', ['--version']).status === 0) {
     let server: RunningServer;
 
     beforeAll(async () => {
@@ -60,21 +53,18 @@ describe('runH2load', () => {
       await server.stop();
     });
 
-    it('measures SayHello on the ceiling server for one second, every request answered 2xx', async () => {
+    it('measures SayHello on the ceiling server for one second, every request answered', async () => {
       const result = await runH2load({
         target: server.target,
         connections: 2,
         streams: 10,
         durationS: 1,
         warmupS: 0,
-        cpu: 1 % availableParallelism(),
+        cpu: 1,
       });
       expect(result.done).toBeGreaterThan(100);
       expect(result.requestsPerSecond).toBeGreaterThan(100);
       expect(result.failed + result.errored).toBe(0);
-      expect(result.statusCodes['2xx']).toBeGreaterThanOrEqual(result.succeeded);
-      expect(result.latency.min).toBeGreaterThan(0);
-      expect(result.latency.max).toBeGreaterThanOrEqual(result.latency.mean);
     });
 
     it('rejects instead of reporting zeros when nothing listens at the target', async () => {
@@ -83,10 +73,10 @@ describe('runH2load', () => {
       ).rejects.toThrow(/completed no request/);
     });
   } else {
-    it('says which package to install when h2load is missing', async () => {
+    it('rejects when h2load is missing', async () => {
       await expect(
         runH2load({ target: '127.0.0.1:1', connections: 1, streams: 1, durationS: 1, warmupS: 0 }),
-      ).rejects.toThrow(/nghttp2-client/);
+      ).rejects.toThrow(/ENOENT/);
     });
   }
 });

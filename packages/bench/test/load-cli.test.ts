@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { closedAddress, runNode, type ServiceProcess, spawnService } from '@repo/test-kit';
+import { runNode } from '@repo/runner';
+import { closedAddress, type ServiceProcess, spawnService } from '@repo/test-kit';
 import type { LoadResult } from '../src/load';
 
 /** The built CLI: `pnpm --filter @repo/bench build` first. */
@@ -8,7 +9,7 @@ const CLI = join(__dirname, '..', 'dist', 'load', 'cli.js');
 let greeter: ServiceProcess;
 
 beforeAll(async () => {
-  greeter = await spawnService(require.resolve('@repo/greeter/dist/main.js'));
+  greeter = await spawnService(require.resolve('@repo/greeter/main'));
 });
 
 afterAll(async () => {

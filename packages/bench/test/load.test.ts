@@ -7,8 +7,8 @@ let greeter: ServiceProcess;
 let stream: ServiceProcess;
 
 beforeAll(async () => {
-  greeter = await spawnService(require.resolve('@repo/greeter/dist/main.js'));
-  stream = await spawnService(require.resolve('@repo/stream/dist/main.js'), { GREETER_ADDR: greeter.target });
+  greeter = await spawnService(require.resolve('@repo/greeter/main'));
+  stream = await spawnService(require.resolve('@repo/stream/main'), { GREETER_ADDR: greeter.target });
 });
 
 afterAll(async () => {

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
+import { runNode } from '@repo/runner';
 import type { ContenderName } from '../src/servers';
-import { renderChart } from '../src/suite/chart';
+import { type ChartPanel, chartSpec } from '../src/suite/chart';
 import { BEGIN, END, goalsOf, renderReport, spliceReport, telemetryRows } from '../src/suite/report';
 import { roundOrder, type ScenarioResult, type SuiteResult } from '../src/suite/run-suite';
 import type { Sample, Scenario } from '../src/suite/scenarios';
@@ -79,9 +81,9 @@ const suite: SuiteResult = {
     },
   ],
   startup: [
-    { name: 'ours-greeter', samplesMs: [300, 310, 320], medianMs: 310, pinnedCpu: 0 },
-    { name: 'ours-stream', samplesMs: [335, 345, 355], medianMs: 345, pinnedCpu: 0 },
-    { name: 'tutorial', samplesMs: [290, 300, 310], medianMs: 300, pinnedCpu: 0 },
+    { name: 'ours-greeter', samplesMs: [300, 310, 320], medianMs: 310 },
+    { name: 'ours-stream', samplesMs: [335, 345, 355], medianMs: 345 },
+    { name: 'tutorial', samplesMs: [290, 300, 310], medianMs: 300 },
   ],
   pinned: { server: 0, load: 1 },
   seconds: 300,
@@ -214,8 +216,8 @@ describe('spliceReport', () => {
   });
 });
 
-describe('renderChart', () => {
-  const svg = renderChart('a <title> & more', [
+describe('the chart', () => {
+  const panels: ChartPanel[] = [
     {
       title: 'Throughput',
       unit: 'calls/s',
@@ -225,20 +227,26 @@ describe('renderChart', () => {
       ],
     },
     { title: 'Latency', unit: 'µs', lowerIsBetter: true, bars: [{ label: 'ours', value: 1 }] },
-  ]);
+  ];
 
-  it('is one SVG document with a bar per value, scaled to the largest of its panel', () => {
-    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    const widths = [...svg.matchAll(/<rect x="\d+" y="\d+" width="(\d+)" height="20"/g)].map((m) =>
-      Number(m[1]),
-    );
-    expect(widths).toHaveLength(3);
-    expect(widths[0]).toBe(2 * (widths[1] as number));
+  it('is a vega-lite bar chart per panel, each value written out, saying when lower is better', () => {
+    const spec = chartSpec('gRPC', panels) as unknown as {
+      vconcat: { title: { text: string }; data: { values: { label: string; text: string }[] } }[];
+    };
+    expect(spec.vconcat.map((panel) => panel.title.text)).toEqual([
+      'Throughput',
+      'Latency (lower is better)',
+    ]);
+    expect(spec.vconcat[0]?.data.values.map((bar) => bar.text)).toEqual(['10.0 calls/s', '5.00 calls/s']);
   });
 
-  it('escapes text and says when lower is better', () => {
-    expect(svg).toContain('a &#60;title&#62; &#38; more');
-    expect(svg).toContain('Latency (lower is better)');
+  it('renders to an SVG document without a browser (the built chart: vega is an ES module)', async () => {
+    const chart = join(__dirname, '..', 'dist', 'suite', 'chart.js');
+    const script = `require(${JSON.stringify(chart)}).renderChart('a <title> & more', ${JSON.stringify(panels)}).then((svg) => process.stdout.write(svg))`;
+    const { exit, stdout } = await runNode('-e', [script]);
+    expect(exit).toBe(0);
+    expect(stdout).toMatch(/^<svg[^>]* xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(stdout).toContain('a &lt;title&gt; &amp; more');
+    expect(stdout).toContain('Latency (lower is better)');
   });
 });

@@ -5,8 +5,9 @@
 // least what this costs, so it is the ceiling that our services and the tutorial server are
 // measured against.
 //
-// Environment: PORT (default 50051), HOST (default 127.0.0.1). Prints `listening <port>` once
-// bound. SIGTERM ends the process (the default action; nothing to drain in a baseline).
+// Environment: PORT (default 50051), HOST (default 127.0.0.1). Prints our services' ready line,
+// `{"msg":"serving","port":<port>}`, once bound. SIGTERM ends the process (the default action;
+// nothing to drain in a baseline).
 //
 // GetStream honours count, text and payload_bytes; a request with interval_ms > 0 is answered
 // UNIMPLEMENTED, since the ceiling only stands for "as fast as the client reads".
@@ -110,5 +111,5 @@ server.on('stream', route);
 server.listen(Number(process.env.PORT ?? 50051), process.env.HOST ?? '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`listening ${port}\n`);
+  process.stdout.write(`${JSON.stringify({ msg: 'serving', port })}\n`);
 });

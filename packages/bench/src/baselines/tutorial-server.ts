@@ -4,8 +4,8 @@
 // no graceful shutdown. It serves the same protos as our services, so the same clients and load
 // drive both, and the difference is what our production code costs.
 //
-// Environment: PORT (default 50051), HOST (default 127.0.0.1). Prints `listening <port>` once
-// bound. SIGTERM ends the process (the default action).
+// Environment: PORT (default 50051), HOST (default 127.0.0.1). Prints our services' ready line,
+// `{"msg":"serving","port":<port>}`, once bound. SIGTERM ends the process (the default action).
 //
 // AllStream is the "no hop" baseline: it greets each name itself, whereas our stream service
 // asks helloworld.Greeter over the network for every message.
@@ -104,5 +104,5 @@ server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =
     process.stderr.write(`cannot listen on ${address}: ${err.message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`listening ${port}\n`);
+  process.stdout.write(`${JSON.stringify({ msg: 'serving', port })}\n`);
 });

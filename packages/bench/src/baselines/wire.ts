@@ -1,34 +1,26 @@
-// NOT PRODUCT CODE. Just enough protobuf and gRPC framing for the ceiling server, for h2load's
-// request body and for the bench's health probe, written by hand so that the ceiling pays for no
-// library at all. Only the wire types those messages use are supported: varint (0) and
-// length-delimited (2).
-
-const VARINT = 0;
-const LENGTH_DELIMITED = 2;
+// NOT PRODUCT CODE. Just enough protobuf and gRPC framing for the ceiling server and h2load's
+// request body, by hand so that the ceiling pays for no library at all. Only the wire types those
+// messages use: varint (0) and length-delimited (2).
 
 /** The protobuf varint encoding of a non-negative integer below 2^53. */
-export function encodeVarint(value: number): Buffer {
+function encodeVarint(value: number): Buffer {
   const bytes: number[] = [];
   let rest = value;
-  while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
+  for (; rest >= 0x80; rest = Math.floor(rest / 0x80)) bytes.push((rest % 0x80) | 0x80);
   bytes.push(rest);
   return Buffer.from(bytes);
 }
 
-/** A varint field (uint32, uint64 below 2^53, enum); proto3 omits zero, so does this. */
+/** A varint field (uint32, enum); proto3 omits zero, so does this. */
 export function varintField(field: number, value: number): Buffer {
-  if (value === 0) return Buffer.alloc(0);
-  return Buffer.concat([encodeVarint(field * 8 + VARINT), encodeVarint(value)]);
+  return value === 0 ? Buffer.alloc(0) : Buffer.concat([encodeVarint(field * 8), encodeVarint(value)]);
 }
 
-/** A length-delimited field (string as UTF-8, bytes, message); empty values are omitted. */
+/** A length-delimited field (string as UTF-8, bytes); empty values are omitted. */
 export function bytesField(field: number, value: string | Buffer): Buffer {
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   if (bytes.length === 0) return Buffer.alloc(0);
-  return Buffer.concat([encodeVarint(field * 8 + LENGTH_DELIMITED), encodeVarint(bytes.length), bytes]);
+  return Buffer.concat([encodeVarint(field * 8 + 2), encodeVarint(bytes.length), bytes]);
 }
 
 /** One gRPC length-prefixed message: flag 0 (uncompressed), 4-byte big-endian length, message. */
@@ -49,37 +41,29 @@ export interface DecodedFields {
  * truncated one or an unsupported wire type: the ceiling answers such a request with INTERNAL.
  */
 export function decodeFirstFrame(body: Buffer): DecodedFields {
-  if (body.length < 5) throw new Error('no complete gRPC frame');
-  if (body[0] !== 0) throw new Error('compressed frames are not supported');
-  const length = body.readUInt32BE(1);
-  if (body.length < 5 + length) throw new Error('truncated gRPC frame');
-  return decodeMessage(body.subarray(5, 5 + length));
-}
-
-/** Decodes one protobuf message (no gRPC prefix); throws on truncation or an unsupported wire type. */
-export function decodeMessage(message: Buffer): DecodedFields {
+  if (body.length < 5 || body[0] !== 0) throw new Error('no complete uncompressed gRPC frame');
+  const end = 5 + body.readUInt32BE(1);
+  if (body.length < end) throw new Error('truncated gRPC frame');
   const fields: DecodedFields = { varints: new Map(), bytes: new Map() };
-  let offset = 0;
+  let offset = 5;
   const readVarint = (): number => {
     let value = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = message[offset++];
+    for (let scale = 1; ; scale *= 0x80) {
+      const byte = offset < end ? body[offset++] : undefined;
       if (byte === undefined) throw new Error('truncated varint');
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
-      scale *= 0x80;
     }
   };
-  while (offset < message.length) {
+  while (offset < end) {
     const key = readVarint();
     const field = Math.floor(key / 8);
-    if (key % 8 === VARINT) {
+    if (key % 8 === 0) {
       fields.varints.set(field, readVarint());
-    } else if (key % 8 === LENGTH_DELIMITED) {
+    } else if (key % 8 === 2) {
       const length = readVarint();
-      if (offset + length > message.length) throw new Error('truncated field');
-      fields.bytes.set(field, message.subarray(offset, offset + length));
+      if (offset + length > end) throw new Error('truncated field');
+      fields.bytes.set(field, body.subarray(offset, offset + length));
       offset += length;
     } else {
       throw new Error(`unsupported wire type ${key % 8}`);

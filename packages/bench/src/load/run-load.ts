@@ -1,12 +1,12 @@
 import type { Client } from '@grpc/grpc-js';
+import { usageOf } from '@repo/runner';
 import { AllStreamWorker } from './all-stream-worker';
 import { createClients, whenConnected } from './connections';
 import { GetStreamWorker } from './get-stream-worker';
-import { type ProcessWindow, readProcessStats, startProcessWindow } from './process-stats';
 import { PutStreamWorker } from './put-stream-worker';
 import { type LoadSettings, resolveLoadOptions } from './settings';
 import { Tally } from './tally';
-import type { LatencySummary, LoadOptions, LoadResult } from './types';
+import type { LatencySummary, LoadOptions, LoadResult, ProcessWindow } from './types';
 import { UnaryWorker } from './unary-worker';
 import type { Worker, WorkerContext } from './worker';
 
@@ -35,7 +35,7 @@ interface MeasuredWindow {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const settings = resolveLoadOptions(options);
-  for (const pid of [settings.serverPid ?? [], settings.otherPids].flat()) readProcessStats(pid);
+  for (const pid of [settings.serverPid ?? [], settings.otherPids].flat()) usageOf(pid);
   const clients = createClients(settings.kind, settings.target, settings.connections);
   try {
     await Promise.all(clients.map((client) => whenConnected(client, settings.connectTimeoutMs)));
@@ -193,14 +193,24 @@ function resultOf(settings: LoadSettings, tally: Tally, window: MeasuredWindow):
   };
 }
 
-/** Microseconds, to 0.1 µs, from the tally's nanoseconds. */
+/** Microseconds, to 0.1 µs, from the tally's nanoseconds; a quantile is never above the exact maximum. */
 function latencyOf({ latency }: Tally): LatencySummary {
   const us = (ns: number) => Math.round(ns / 100) / 10;
-  return {
-    p50: us(latency.quantile(0.5)),
-    p90: us(latency.quantile(0.9)),
-    p99: us(latency.quantile(0.99)),
-    max: us(latency.max),
-    mean: us(latency.mean),
+  const at = (percentile: number) => us(Math.min(latency.getValueAtPercentile(percentile), latency.maxValue));
+  return { p50: at(50), p90: at(90), p99: at(99), max: us(latency.maxValue), mean: us(latency.mean) };
+}
+
+/**
+ * Starts measuring process `pid` now (see usageOf); the function it returns ends the window and
+ * says what the process used within it. Throws when the process is gone.
+ */
+export function startProcessWindow(pid: number): () => ProcessWindow {
+  const before = usageOf(pid);
+  const started = performance.now();
+  return () => {
+    const { cpuMs, rssBytes, peakRssBytes } = usageOf(pid);
+    const seconds = (performance.now() - started) / 1000;
+    const used = cpuMs - before.cpuMs;
+    return { cpuMs: used, seconds, cores: seconds > 0 ? used / 1000 / seconds : 0, rssBytes, peakRssBytes };
   };
 }

@@ -1,25 +1,4 @@
-import { LOAD_KINDS, type LoadKind, type LoadOptions } from './types';
-
-/** LoadOptions with every default applied and every number checked. */
-export interface LoadSettings {
-  target: string;
-  kind: LoadKind;
-  connections: number;
-  streams: number;
-  /** Undefined only when measuring by count without a time limit. */
-  durationMs: number | undefined;
-  count: number | undefined;
-  warmupMs: number;
-  messagesPerCall: number;
-  name: string;
-  text: string;
-  payloadBytes: number;
-  timeoutMs: number | undefined;
-  connectTimeoutMs: number;
-  drainTimeoutMs: number;
-  serverPid: number | undefined;
-  otherPids: number[];
-}
+import { LOAD_KINDS, type LoadOptions } from './types';
 
 export const LOAD_DEFAULTS = {
   connections: 1,
@@ -34,14 +13,26 @@ export const LOAD_DEFAULTS = {
   drainTimeoutMs: 2_000,
 } as const;
 
-/** An integer option, `min` or more; a RangeError naming it otherwise. */
-function integer(option: string, value: number | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`${option} must be an integer of at least ${min}, got ${value}`);
-  }
-  return value;
-}
+type Optional = 'count' | 'durationMs' | 'timeoutMs' | 'serverPid';
+
+/** LoadOptions with every default applied: durationMs is undefined only when measuring by count alone. */
+export type LoadSettings = Required<Omit<LoadOptions, Optional | 'signal' | 'onProgress'>> &
+  Pick<LoadOptions, Optional>;
+
+/** The integer options and their least value. */
+const MINIMUMS = {
+  connections: 1,
+  streams: 1,
+  durationMs: 1,
+  count: 1,
+  warmupMs: 0,
+  messagesPerCall: 1,
+  payloadBytes: 0,
+  timeoutMs: 1,
+  connectTimeoutMs: 0,
+  drainTimeoutMs: 0,
+  serverPid: 1,
+} as const;
 
 /** Applies the defaults; throws a RangeError naming the first option out of range. */
 export function resolveLoadOptions(options: LoadOptions): LoadSettings {
@@ -49,25 +40,26 @@ export function resolveLoadOptions(options: LoadOptions): LoadSettings {
     throw new RangeError(`kind must be one of ${LOAD_KINDS.join(', ')}, got ${String(options.kind)}`);
   }
   if (!options.target) throw new RangeError('target must not be empty');
-  const d = LOAD_DEFAULTS;
-  const count = integer('count', options.count, 1);
-  const durationMs = integer('durationMs', options.durationMs, 1);
+  const integers = [
+    ...Object.entries(MINIMUMS).map(
+      ([option, min]) => [option, options[option as keyof typeof MINIMUMS], min] as const,
+    ),
+    ...(options.otherPids ?? []).map((pid) => ['otherPids', pid, 1] as const),
+  ];
+  for (const [option, value, min] of integers) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
+      throw new RangeError(`${option} must be an integer of at least ${min}, got ${value}`);
+    }
+  }
+  const given: Partial<LoadOptions> = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  );
   return {
+    ...LOAD_DEFAULTS,
+    otherPids: [],
+    ...given,
     target: options.target,
     kind: options.kind,
-    connections: integer('connections', options.connections, 1) ?? d.connections,
-    streams: integer('streams', options.streams, 1) ?? d.streams,
-    durationMs: durationMs ?? (count === undefined ? d.durationMs : undefined),
-    count,
-    warmupMs: integer('warmupMs', options.warmupMs, 0) ?? d.warmupMs,
-    messagesPerCall: integer('messagesPerCall', options.messagesPerCall, 1) ?? d.messagesPerCall,
-    name: options.name ?? d.name,
-    text: options.text ?? d.text,
-    payloadBytes: integer('payloadBytes', options.payloadBytes, 0) ?? d.payloadBytes,
-    timeoutMs: integer('timeoutMs', options.timeoutMs, 1),
-    connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs, 0) ?? d.connectTimeoutMs,
-    drainTimeoutMs: integer('drainTimeoutMs', options.drainTimeoutMs, 0) ?? d.drainTimeoutMs,
-    serverPid: integer('serverPid', options.serverPid, 1),
-    otherPids: (options.otherPids ?? []).map((pid) => integer('otherPids', pid, 1) as number),
+    durationMs: options.durationMs ?? (options.count === undefined ? LOAD_DEFAULTS.durationMs : undefined),
   };
 }

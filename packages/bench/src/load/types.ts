@@ -1,5 +1,3 @@
-import type { ProcessWindow } from './process-stats';
-
 /**
  * What one call of the load is:
  * - `unary`: helloworld.Greeter/SayHello;
@@ -64,6 +62,17 @@ export interface LoadProgress {
   calls: number;
   /** Calls that failed in this phase so far. */
   errors: number;
+}
+
+/** What a process used within the measured window. */
+export interface ProcessWindow {
+  /** CPU time, in milliseconds (10 ms resolution), and as a share of one core over `seconds`. */
+  cpuMs: number;
+  seconds: number;
+  cores: number;
+  /** Resident set size at the end of the window, and the largest since the process started, in bytes. */
+  rssBytes: number;
+  peakRssBytes: number;
 }
 
 /** Latency quantiles, mean and maximum, in microseconds. */

@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import { h2loadPath } from '../h2load';
 
 /** What the figures were measured on, for the report's first lines. */
 export interface Machine {
@@ -11,31 +9,23 @@ export interface Machine {
   kernel: string;
   node: string;
   grpcJs: string;
+  /** h2load's version line, or null when it is not installed. */
   h2load: string | null;
   date: string;
 }
 
-export function describeMachine(): Machine {
-  const h2load = h2loadPath();
+export function describeMachine(h2load: string | null): Machine {
+  const grpcJs = JSON.parse(readFileSync(require.resolve('@grpc/grpc-js/package.json'), 'utf8')) as {
+    version: string;
+  };
   return {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     kernel: release(),
     node: process.version,
-    grpcJs: versionOf('@grpc/grpc-js'),
-    h2load: h2load ? firstLine(execFileSync(h2load, ['--version']).toString()) : null,
+    grpcJs: grpcJs.version,
+    h2load,
     date: new Date().toISOString().slice(0, 10),
   };
-}
-
-function versionOf(pkg: string): string {
-  const manifest = JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]?.trim() ?? '';
 }

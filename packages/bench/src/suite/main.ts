@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { h2loadPath } from '../h2load';
-import { findExecutable } from '../servers-cpu';
+import { run } from '@repo/runner';
+import { h2loadVersion } from '../h2load';
+import { hasTaskset } from '../taskset';
 import { renderChart } from './chart';
 import { describeMachine } from './machine';
 import { chartPanels, renderReport, spliceReport } from './report';
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (pinSelf()) return 0;
+  await pinSelf();
   const preset = values.quick ? QUICK : FULL;
   const repeats = values.repeats === undefined ? preset.repeats : Number(values.repeats);
   if (!Number.isInteger(repeats) || repeats < 1)
@@ -45,8 +45,9 @@ async function main(): Promise<number> {
   const out = values.out ?? (values.quick ? mkdtempSync(join(tmpdir(), 'bench-')) : ROOT);
   const command = values.quick ? 'pnpm bench --quick' : 'pnpm bench';
 
+  const h2load = await h2loadVersion();
   const suite = await runSuite({
-    scenarios: scenarios(h2loadPath() !== null),
+    scenarios: scenarios(h2load !== null),
     timing: preset,
     repeats,
     startupRuns: preset.startupRuns,
@@ -56,17 +57,21 @@ async function main(): Promise<number> {
   const results = join(out, 'packages', 'bench', 'results');
   mkdirSync(results, { recursive: true });
   const chart = join(results, 'benchmarks.svg');
-  writeFileSync(chart, renderChart('gRPC in Node: ours and the alternatives', chartPanels(suite)));
+  writeFileSync(chart, await renderChart('gRPC in Node: ours and the alternatives', chartPanels(suite)));
+  const machine = describeMachine(h2load);
+  const raw = suite.results.map(({ scenario: { id, title, unit }, samples }) => ({
+    id,
+    title,
+    unit,
+    samples,
+  }));
   writeFileSync(
     join(results, 'benchmarks.json'),
-    `${JSON.stringify({ machine: describeMachine(), ...suite, results: suite.results.map((r) => ({ id: r.scenario.id, title: r.scenario.title, unit: r.scenario.unit, samples: r.samples })) }, null, 2)}\n`,
+    `${JSON.stringify({ machine, ...suite, results: raw }, null, 2)}\n`,
   );
   const report = join(out, 'BENCHMARKS.md');
   const before = readOr(report, readOr(join(ROOT, 'BENCHMARKS.md'), '# Benchmarks\n'));
-  writeFileSync(
-    report,
-    spliceReport(before, renderReport(suite, describeMachine(), command, relative(out, chart))),
-  );
+  writeFileSync(report, spliceReport(before, renderReport(suite, machine, command, relative(out, chart))));
   process.stderr.write(`wrote ${report} and ${results} in ${Math.round(suite.seconds)} s\n`);
 
   const failed = suite.results.filter((result) => Object.keys(errorsOf(result)).length > 0);
@@ -76,23 +81,13 @@ async function main(): Promise<number> {
 }
 
 /**
- * Re-runs this process pinned to LOAD_CPU (taskset), away from the servers' CPU: the load
- * generator runs in it, and so does the reading of the servers' logs. True when it did (the
- * pinned child has done the work); false when already pinned or when it cannot be.
+ * Pins this process, every thread of it, to LOAD_CPU, away from the servers' CPU: the load
+ * generators run in it, and so do the reading of the servers' logs and the OTLP sink. Left
+ * unpinned without taskset (the report says so, as the servers are then unpinned too).
  */
-function pinSelf(): boolean {
-  const taskset = findExecutable('taskset');
-  if (process.env.BENCH_PINNED || !taskset || cpus().length <= LOAD_CPU) return false;
-  const child = spawnSync(
-    taskset,
-    ['-c', String(LOAD_CPU), process.execPath, __filename, ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, BENCH_PINNED: '1' },
-    },
-  );
-  process.exitCode = child.status ?? 1;
-  return true;
+async function pinSelf(): Promise<void> {
+  if (!(await hasTaskset())) return;
+  await run('taskset', ['--all-tasks', '--cpu-list', '--pid', String(LOAD_CPU), String(process.pid)]);
 }
 
 function readOr(path: string, fallback: string): string {

@@ -1,5 +1,4 @@
-import { type ContenderName, startServer } from '../servers';
-import { measureStartup, median, type StartupResult } from '../startup';
+import { type ContenderName, measureStartup, median, type StartupResult, startServer } from '../servers';
 import { LOAD_CPU, type Sample, type Scenario, SERVER_CPU, type Timing } from './scenarios';
 
 export interface SuiteOptions {
@@ -54,7 +53,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   }
   const startup: StartupResult[] = [];
   for (const name of ['ours-greeter', 'ours-stream', 'tutorial', 'ceiling'] as const) {
-    const measured = await measureStartup(name, options.startupRuns, { cpu: SERVER_CPU });
+    const measured = await measureStartup(name, options.startupRuns, SERVER_CPU);
     startup.push(measured);
     options.progress(`start-up ${name}: median ${measured.medianMs.toFixed(0)} ms`);
   }

@@ -1,6 +1,5 @@
 import { runH2load } from '../h2load';
-import { runLoad, startProcessWindow } from '../load';
-import type { LoadOptions, LoadResult } from '../load/types';
+import { type LoadOptions, type LoadResult, runLoad, startProcessWindow } from '../load';
 import { callsStarted } from '../metrics-scrape';
 import type { ContenderName, RunningServer } from '../servers';
 
@@ -66,9 +65,9 @@ async function spanCounter(server: RunningServer): Promise<(() => Promise<number
   const greeter = server.companion ?? server;
   if (!sink || greeter.metricsPort === undefined) return undefined;
   const callsBefore = (await callsStarted(greeter.metricsPort, SAY_HELLO)) ?? 0;
-  const spansBefore = sink.totalSpans();
+  const spansBefore = sink.spans;
   return async () => {
-    const spans = sink.totalSpans() - spansBefore;
+    const spans = sink.spans - spansBefore;
     const calls = ((await callsStarted(greeter.metricsPort, SAY_HELLO)) ?? 0) - callsBefore;
     return calls > 0 ? spans / calls : undefined;
   };

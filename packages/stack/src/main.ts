@@ -29,7 +29,7 @@ async function main(mode: string | undefined): Promise<number> {
     new Map(
       SERVICES.map((service) => [
         service.name,
-        readInteger(process.env, `${service.name.toUpperCase()}_${suffix}`, {
+        readInteger(process.env, `${service.name.toUpperCase().replaceAll('-', '_')}_${suffix}`, {
           fallback: fallback(service),
           min: 0,
           max: 65_535,

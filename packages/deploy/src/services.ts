@@ -20,6 +20,7 @@ export type Reader = (env: Record<string, string | undefined>) => ServiceConfig;
 export const READERS: Record<string, Reader> = {
   greeter: readGreeterConfig,
   stream: readStreamConfig,
+  // turbo gen service: readers above this line (docs/adding-a-service.md)
 };
 
 /**

@@ -47,6 +47,8 @@ export const StreamServiceClient = makeGenericClientConstructor(
   'stream.v1.StreamService',
 ) as unknown as typeof stream.StreamServiceClient;
 
+// turbo gen service: services above this line (docs/adding-a-service.md)
+
 // gRPC's health checking protocol, as generated: its messages are small and rare.
 export type HealthService = health.HealthService;
 export const HealthService = health.HealthService;

@@ -37,6 +37,7 @@ const KNOWN_TYPES: readonly string[] = ['TYPE_STRING', 'TYPE_UINT32', 'TYPE_UINT
 const FUZZED = [
   { service: GreeterService, sides: ['request', 'response'] },
   { service: StreamServiceService, sides: ['request', 'response'] },
+  // turbo gen service: services above this line (docs/adding-a-service.md)
   { service: HealthService, sides: ['request'] },
 ] as const;
 const UNFUZZED = ['grpc.health.v1.HealthCheckResponse', 'grpc.health.v1.HealthListResponse'];

@@ -30,4 +30,5 @@ export const SERVICES: readonly StackService[] = [
     defaultMetricsPort: 9465,
     env: (addresses) => ({ GREETER_ADDR: addresses.get('greeter') ?? '' }),
   },
+  // turbo gen service: services above this line (docs/adding-a-service.md)
 ];

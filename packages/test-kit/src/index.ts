@@ -22,7 +22,7 @@ export { type AttributeValue, OtlpReceiver, type ReceivedRequest, type ReceivedS
 export { fdCountOf, type ProcessStats, rssOf, sampleRss } from './proc';
 export { type ServiceProcess, spawnService } from './processes';
 export { type PrometheusSample, prometheusSamples } from './prometheus-text';
-export { lengthDelimitedField, tag, varint, varintField } from './protobuf-wire';
+export { lengthDelimitedField, varintField } from './protobuf-wire';
 export { grpcRequestFields, grpcRequestHeaders, type RawOutcome, rawGrpcCall } from './raw-grpc';
 export { ReflectionClient } from './reflection';
 export { type Listenable, listenLocal, type Running } from './servers';

@@ -6,7 +6,7 @@
 const WireType = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
 
 /** A base-128 varint, least significant group first; any size (a bigint), never negative. */
-export function varint(value: number | bigint): number[] {
+function varint(value: number | bigint): number[] {
   let rest = BigInt(value);
   if (rest < 0n) throw new RangeError(`a varint here is never negative, got ${value}`);
   const bytes: number[] = [];
@@ -19,7 +19,7 @@ export function varint(value: number | bigint): number[] {
 }
 
 /** A field's tag: its number and wire type, as a varint. */
-export function tag(field: number, wireType: number): number[] {
+function tag(field: number, wireType: number): number[] {
   return varint((BigInt(field) << 3n) | BigInt(wireType));
 }
 

@@ -6,7 +6,7 @@ import { type LogLine, type ServiceProcess, spawnService } from '@repo/test-kit'
 export const GREETER_MAIN = require.resolve('@repo/greeter/main');
 export const STREAM_MAIN = require.resolve('@repo/stream/main');
 
-export const SAY_HELLO = '/helloworld.Greeter/SayHello';
+const SAY_HELLO = '/helloworld.Greeter/SayHello';
 export const GET_STREAM = '/stream.v1.StreamService/GetStream';
 export const PUT_STREAM = '/stream.v1.StreamService/PutStream';
 export const ALL_STREAM = '/stream.v1.StreamService/AllStream';

@@ -121,6 +121,19 @@ describe('the docs', () => {
     expect(broken).toEqual([]);
   });
 
+  it('name only files and folders of the repository that exist', () => {
+    const missing: string[] = [];
+    for (const file of docsFiles()) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const [, path = ''] of text.matchAll(
+        /`((?:packages|services|clients|scripts|deploy|protos|observability|docs)\/[\w./-]+)`/g,
+      )) {
+        if (!existsSync(join(ROOT, path))) missing.push(`${file}: ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('give the Node.js and pnpm versions the repository pins', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const packageManager = (

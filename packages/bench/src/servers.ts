@@ -14,16 +14,9 @@ import { pinTo } from './taskset';
  * `-off`, `-traced` and `-otel-grpc` variants switch their telemetry (see Telemetry).
  */
 export type ContenderName =
-  | 'ours-greeter'
-  | 'ours-stream'
   | 'tutorial'
   | 'ceiling'
-  | 'ours-greeter-off'
-  | 'ours-greeter-traced'
-  | 'ours-greeter-otel-grpc'
-  | 'ours-stream-off'
-  | 'ours-stream-traced'
-  | 'ours-stream-otel-grpc';
+  | `ours-${'greeter' | 'stream'}${'' | '-off' | '-traced' | '-otel-grpc'}`;
 
 /**
  * What telemetry one of our services runs with:

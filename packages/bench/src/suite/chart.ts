@@ -32,7 +32,14 @@ export function chartSpec(title: string, panels: ChartPanel[]): TopLevelSpec {
       width: 420,
       height: { step: 22 },
       encoding: {
-        y: { field: 'label', type: 'nominal', sort: null, title: null },
+        // One label width for every panel, so that their bars line up.
+        y: {
+          field: 'label',
+          type: 'nominal',
+          sort: null,
+          title: null,
+          axis: { minExtent: 200, labelLimit: 200 },
+        },
         x: { field: 'value', type: 'quantitative', axis: null },
       },
       layer: [

@@ -1,4 +1,4 @@
-import type { ContenderName } from '../servers';
+import { CONTENDERS, type ContenderName, type Telemetry } from '../servers';
 import { type ChartPanel, formatValue } from './chart';
 import type { Machine } from './machine';
 import { errorsOf, medianOf, roundOrder, type ScenarioResult, type SuiteResult } from './run-suite';
@@ -7,36 +7,29 @@ import type { Sample } from './scenarios';
 export const BEGIN = '<!-- bench:begin (written by `pnpm bench`: edit outside these markers) -->';
 export const END = '<!-- bench:end -->';
 
-const LABELS: Record<ContenderName, string> = {
+/** The servers of the comparisons with the baselines; ours in bold in the tables, in blue in the chart. */
+const LABELS: Partial<Record<ContenderName, string>> = {
   'ours-greeter': 'ours (greeter)',
   'ours-stream': 'ours (stream)',
   tutorial: 'tutorial grpc-js',
   ceiling: 'bare node:http2',
-  'ours-greeter-off': 'ours (greeter), telemetry off',
-  'ours-greeter-traced': 'ours (greeter), kit tracing',
-  'ours-greeter-otel-grpc': 'ours (greeter), instrumentation-grpc',
-  'ours-stream-off': 'ours (stream), telemetry off',
-  'ours-stream-traced': 'ours (stream), kit tracing',
-  'ours-stream-otel-grpc': 'ours (stream), instrumentation-grpc',
 };
-const OURS = new Set<ContenderName>(['ours-greeter', 'ours-stream']);
+const labelOf = (name: ContenderName) => LABELS[name] ?? name;
+const isOurs = (name: ContenderName) => name === 'ours-greeter' || name === 'ours-stream';
 
-/** Our telemetry variants, as the telemetry tables name them. */
-const TELEMETRY_LABELS: Partial<Record<ContenderName, string>> = {
-  'ours-greeter-off': '(a) telemetry off (`METRICS_PORT=0`)',
-  'ours-stream-off': '(a) telemetry off (`METRICS_PORT=0`)',
-  'ours-greeter': '(b) as shipped: metrics on, tracing off',
-  'ours-stream': '(b) as shipped: metrics on, tracing off',
-  'ours-greeter-traced': '(c) metrics + tracing by the kits, every call',
-  'ours-stream-traced': '(c) metrics + tracing by the kits, every call',
-  'ours-greeter-otel-grpc': '(d) metrics + tracing by instrumentation-grpc, every call',
-  'ours-stream-otel-grpc': '(d) metrics + tracing by instrumentation-grpc, every call',
+/** Our telemetry variants, as the telemetry tables and (short) the chart name them. */
+const TELEMETRY_LABELS: Record<Telemetry, [long: string, short: string]> = {
+  off: ['(a) telemetry off (`METRICS_PORT=0`)', '(a) telemetry off'],
+  metrics: ['(b) as shipped: metrics on, tracing off', '(b) metrics (default)'],
+  'kit-tracing': ['(c) metrics + tracing by the kits, every call', '(c) + kit tracing'],
+  'instrumentation-grpc': [
+    '(d) metrics + tracing by instrumentation-grpc, every call',
+    '(d) + instr.-grpc tracing',
+  ],
 };
-const TELEMETRY_SHORT: Partial<Record<ContenderName, string>> = {
-  'ours-greeter-off': '(a) telemetry off',
-  'ours-greeter': '(b) metrics (default)',
-  'ours-greeter-traced': '(c) + kit tracing',
-  'ours-greeter-otel-grpc': '(d) + instr.-grpc tracing',
+const telemetryLabelOf = (name: ContenderName, short = false) => {
+  const telemetry = CONTENDERS[name].telemetry;
+  return telemetry ? TELEMETRY_LABELS[telemetry][short ? 1 : 0] : labelOf(name);
 };
 
 /** One variant of a telemetry comparison, against the first (telemetry off). */
@@ -84,7 +77,7 @@ export function telemetryRows(result: ScenarioResult): TelemetryRow[] {
     const value = medianOf(result, name, rate);
     return {
       name,
-      label: TELEMETRY_LABELS[name] ?? LABELS[name],
+      label: telemetryLabelOf(name),
       rate: value,
       rateRatio: value / baseRate,
       p50: result.scenario.latency ? definedMedian(result, name, p50) : undefined,
@@ -143,7 +136,7 @@ function telemetryTable(result: ScenarioResult): string[] {
   return [
     ...tableOf(result.scenario.title, head, lines),
     `Medians of ${runsOf([result])} runs each, in the order ${roundOrder(result.scenario, 0)
-      .map((name) => (TELEMETRY_LABELS[name] ?? name).slice(0, 3))
+      .map((name) => telemetryLabelOf(name).slice(0, 3))
       .join(' ')}, the next round in reverse. Cost per ${unit}: CPU µs per ${unit} minus that of (a).${
       hasCompanion ? ' The stream service and its Greeter share one CPU.' : ''
     } ${errorsSentenceOf(result)}`,
@@ -223,7 +216,7 @@ export function goalsOf(suite: SuiteResult): Goal[] {
   const startRatios = (['ours-greeter', 'ours-stream'] as const).map(
     (name) => startupOf(name) / tutorialStart,
   );
-  const startup = suite.startup.map((s) => `${LABELS[s.name]} ${s.medianMs.toFixed(0)} ms`).join(', ');
+  const startup = suite.startup.map((s) => `${labelOf(s.name)} ${s.medianMs.toFixed(0)} ms`).join(', ');
   const telemetry = find(suite, 'telemetry-unary');
   const costs = telemetry ? telemetryRows(telemetry) : [];
   const costOf = (name: ContenderName, what: string) => {
@@ -290,7 +283,7 @@ function scenarioTable(result: ScenarioResult): string[] {
   const rows = result.scenario.servers.map((name) => {
     const value = medianOf(result, name, rate);
     return [
-      OURS.has(name) ? `**${LABELS[name]}**` : LABELS[name],
+      isOurs(name) ? `**${labelOf(name)}**` : labelOf(name),
       formatValue(value),
       ...(hasLatency
         ? [formatValue(medianOf(result, name, p50)), formatValue(medianOf(result, name, p99))]
@@ -336,7 +329,7 @@ export function renderReport(
     '| --- | --- | --- |',
     ...suite.startup.map(
       (s) =>
-        `| ${LABELS[s.name]} | ${s.medianMs.toFixed(0)} | ${s.samplesMs.map((v) => v.toFixed(0)).join(', ')} |`,
+        `| ${labelOf(s.name)} | ${s.medianMs.toFixed(0)} | ${s.samplesMs.map((v) => v.toFixed(0)).join(', ')} |`,
     ),
     '',
     END,
@@ -361,9 +354,9 @@ export function chartPanels(suite: SuiteResult): ChartPanel[] {
         unit,
         lowerIsBetter,
         bars: result.scenario.servers.map((name) => ({
-          label: LABELS[name],
+          label: labelOf(name),
           value: medianOf(result, name, measure),
-          highlight: OURS.has(name),
+          highlight: isOurs(name),
         })),
       },
     ];
@@ -382,9 +375,9 @@ export function chartPanels(suite: SuiteResult): ChartPanel[] {
       unit: 'ms',
       lowerIsBetter: true,
       bars: suite.startup.map((s) => ({
-        label: LABELS[s.name],
+        label: labelOf(s.name),
         value: s.medianMs,
-        highlight: OURS.has(s.name),
+        highlight: isOurs(s.name),
       })),
     },
   ];
@@ -399,7 +392,7 @@ function telemetryPanel(result: ScenarioResult | undefined): ChartPanel[] {
       unit: 'µs',
       lowerIsBetter: true,
       bars: telemetryRows(result).map((row) => ({
-        label: TELEMETRY_SHORT[row.name] ?? row.label,
+        label: telemetryLabelOf(row.name, true),
         value: row.cpuUs,
         highlight: row.name === 'ours-greeter',
       })),

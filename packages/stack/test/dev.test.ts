@@ -127,7 +127,7 @@ describe('pnpm dev', () => {
     }
     greeter = new Greeter({ target: `localhost:${ports.get('greeter')}` });
     stream = new StreamClient({ target: `localhost:${ports.get('stream')}` });
-    dev = spawn('pnpm', ['dev'], {
+    dev = spawn('pnpm', ['run', 'dev'], {
       cwd: copy,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -73,19 +73,24 @@ for path in "services/$NAME/src/main.ts" "protos/$(tr - _ <<<"$NAME")/v1/$(tr - 
 done
 git status --short
 
-step "lint (Biome, buf lint and format), breaking changes, types, tests: @repo/$NAME and what the generator touched"
+step "lint (Biome, buf lint and format), breaking changes, types, builds, tests: @repo/$NAME and what the generator touched"
 # @repo/proto's tests fuzz every message in protos/; @repo/deploy's render and check the
-# manifests (with kubectl) against compose and each service's own config parser.
-filters=(--filter="@repo/$NAME" --filter=@repo/protos --filter=@repo/proto)
+# manifests (with kubectl) against compose and each service's own config parser. The stack (its
+# SERVICES and package.json were edited) is linted, type-checked and built; of its tests, the two
+# about its services run below.
+filters=(--filter="@repo/$NAME" --filter=@repo/proto)
 if command -v kubectl >/dev/null; then
   filters+=(--filter=@repo/deploy)
 else
   echo "kubectl is not on PATH: deploy/kubernetes is not rendered and checked" >&2
 fi
-# The stack (its SERVICES and package.json were edited) is linted, type-checked and built here;
-# of its tests, the two about its services run below.
-pnpm turbo run lint typecheck breaking build "${filters[@]}" --filter=@repo/stack --output-logs=errors-only
-pnpm turbo run test "${filters[@]}" --output-logs=errors-only
+pnpm turbo run lint typecheck build test "${filters[@]}" --output-logs=errors-only
+pnpm turbo run lint typecheck build --filter=@repo/stack --output-logs=errors-only
+# Through pnpm, not turbo: a protos task's log (protos/.turbo) is among the inputs of
+# @repo/proto#generate (turbo.json: $TURBO_ROOT$/protos/**), so running one with turbo would
+# rebuild every package once more for `pnpm start` below.
+pnpm --filter @repo/protos lint
+pnpm --filter @repo/protos breaking
 
 step "the stack: every service in protos/ served with health and reflection, pnpm demo"
 pnpm --filter @repo/stack exec jest test/services.test.ts test/demo.test.ts

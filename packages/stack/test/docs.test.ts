@@ -35,6 +35,11 @@ const RUN_BY_TESTS: Record<string, { test: string; runs: string }> = {
     runs: "'up', '-d', '--build'",
   },
   'docker compose down': { test: 'packages/stack/e2e/docker-compose.test.ts', runs: "'down'" },
+  // In a clean copy of the repository, since it writes a service (docs/adding-a-service.md).
+  'pnpm turbo gen service --tag 2.11.9 --args orders 50053': {
+    test: 'scripts/check-service-generator.sh',
+    runs: 'pnpm turbo gen service --tag "$GEN_VERSION" --args',
+  },
 };
 
 /** pnpm's own commands the docs name (and `turbo`, a binary of the root package). */

@@ -73,7 +73,7 @@ for path in "services/$NAME/src/main.ts" "protos/$(tr - _ <<<"$NAME")/v1/$(tr - 
 done
 git status --short
 
-step "lint (Biome, buf lint and format), breaking changes, types, builds, tests: @repo/$NAME and what the generator touched"
+step "lint (Biome, buf lint and format, knip), breaking changes, types, builds, tests: @repo/$NAME and what the generator touched"
 # @repo/proto's tests fuzz every message in protos/; @repo/deploy's render and check the
 # manifests (with kubectl) against compose and each service's own config parser. The stack (its
 # SERVICES and package.json were edited) is linted, type-checked and built; of its tests, the two
@@ -91,6 +91,8 @@ pnpm turbo run lint typecheck build --filter=@repo/stack --output-logs=errors-on
 # rebuild every package once more for `pnpm start` below.
 pnpm --filter @repo/protos lint
 pnpm --filter @repo/protos breaking
+# Nothing unused or undeclared in what was generated, where the repository checks it (knip).
+if node -e 'process.exit(require("./package.json").scripts?.knip ? 0 : 1)'; then pnpm knip; fi
 
 step "the stack: every service in protos/ served with health and reflection, pnpm demo"
 pnpm --filter @repo/stack exec jest test/services.test.ts test/demo.test.ts

@@ -107,6 +107,7 @@ const DEPENDENCIES = [
   { path: 'packages/deploy/package.json', section: 'devDependencies' },
 ];
 
+/** @public What `turbo gen` loads: it registers the generator `service`. */
 export default function generator(plop: PlopTypes.NodePlopAPI): void {
   registerActionTypes(plop);
   const root = plop.getDestBasePath();

@@ -102,7 +102,3 @@ export class Greeter {
     this.client.close();
   }
 }
-
-export function createGreeterClient(options?: GreeterClientOptions): Greeter {
-  return new Greeter(options);
-}

@@ -1,7 +1,1 @@
-export {
-  createGreeterClient,
-  DEFAULT_TARGET,
-  Greeter,
-  type GreeterClientOptions,
-  type Greeting,
-} from './client';
+export { DEFAULT_TARGET, Greeter, type GreeterClientOptions, type Greeting } from './client';

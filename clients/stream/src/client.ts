@@ -122,10 +122,6 @@ export class StreamClient {
   }
 }
 
-export function createStreamClient(options?: StreamClientOptions): StreamClient {
-  return new StreamClient(options);
-}
-
 /**
  * Starts the call only when the iteration starts: grpc-js reports a failed call as an 'error'
  * event, and one emitted before anything listens (a caller that awaits something else before its

@@ -1,1 +1,1 @@
-export { createStreamClient, DEFAULT_TARGET, StreamClient, type StreamClientOptions } from './client';
+export { StreamClient, type StreamClientOptions } from './client';

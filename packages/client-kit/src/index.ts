@@ -2,9 +2,7 @@ export {
   type CallError,
   createTlsCredentials,
   isCallError,
-  type TlsFiles,
   type TlsPems,
-  tlsCredentialsFromFiles,
 } from '@repo/wire';
 export { type CallOptions, cancelOnAbort, toGrpcCall } from './call-options';
 export {
@@ -21,4 +19,4 @@ export { commonCredentials } from './cli-tls';
 export { describeError } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus } from './health';
 export { type Source, writeAll } from './streams';
-export { createTelemetryInterceptor, injectTraceContext } from './telemetry';
+export { createTelemetryInterceptor } from './telemetry';

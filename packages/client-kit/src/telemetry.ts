@@ -26,7 +26,7 @@ import {
 } from '@repo/telemetry';
 
 /** Writes W3C trace context into gRPC metadata. */
-export const METADATA_SETTER: TextMapSetter<Metadata> = {
+const METADATA_SETTER: TextMapSetter<Metadata> = {
   set: (metadata, key, value) => metadata.set(key, value),
 };
 

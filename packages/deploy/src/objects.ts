@@ -7,7 +7,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { K8sObject } from './render';
 
 /** A token that passes readToken, for env vars whose value comes from a Secret not in the render. */
-export const SECRET_PLACEHOLDER = 'secret-from-a-kubernetes-secret-0123456789';
+const SECRET_PLACEHOLDER = 'secret-from-a-kubernetes-secret-0123456789';
 
 export interface Workload {
   kind: 'Deployment' | 'Job';

@@ -7,8 +7,8 @@ import { parseAllDocuments } from 'yaml';
 /** deploy/kubernetes in this repository. */
 export const KUSTOMIZE_ROOT = resolve(__dirname, '../../../deploy/kubernetes');
 
-export const OVERLAYS = ['dev', 'prod'] as const;
-export const COMPONENTS = ['observability', 'tls'] as const;
+const OVERLAYS = ['dev', 'prod'] as const;
+const COMPONENTS = ['observability', 'tls'] as const;
 
 /** A rendered Kubernetes object: what every check reads (typed access goes through the kinds' interfaces). */
 export interface K8sObject {
@@ -81,7 +81,7 @@ export function kustomize(dir: string, env: NodeJS.ProcessEnv = process.env): st
   return result.stdout;
 }
 
-export function parseObjects(text: string): K8sObject[] {
+function parseObjects(text: string): K8sObject[] {
   return parseAllDocuments(text)
     .map((doc) => {
       if (doc.errors.length > 0) throw new Error(doc.errors.map((e) => e.message).join('\n'));

@@ -22,7 +22,7 @@ interface GenericMethod {
 const writer = new BinaryWriter();
 
 /** A grpc-js serializer for `type` that encodes into the shared writer. */
-export function serializerOf<T>(type: MessageType<T>): (value: T) => Buffer {
+function serializerOf<T>(type: MessageType<T>): (value: T) => Buffer {
   return (value) => {
     try {
       return Buffer.from(type.encode(value, writer).finish());

@@ -7,7 +7,6 @@ import * as health from './gen/grpc/health/v1/health';
 import * as helloworld from './gen/helloworld/helloworld';
 import * as stream from './gen/stream/v1/stream';
 
-export { serializerOf } from './codecs';
 export {
   HealthCheckRequest,
   HealthCheckResponse,
@@ -59,7 +58,7 @@ export const HealthClient = health.HealthClient;
  * Where `buf build` wrote the FileDescriptorSet of every file in protos/ (imports included).
  * The same path holds from `src/` (tests) and from `dist/` (runtime).
  */
-export const descriptorSetPath = join(__dirname, '..', 'src', 'gen', 'descriptor-set.binpb');
+const descriptorSetPath = join(__dirname, '..', 'src', 'gen', 'descriptor-set.binpb');
 
 /**
  * Loads protos/ through @grpc/proto-loader (protobufjs), independently of the ts-proto code.

@@ -3,7 +3,6 @@ export {
   type Readiness,
   type ServiceProcess,
   type StartOptions,
-  servingLinePort,
   startService,
 } from './service-process';
 export { type ReadinessProbe, type WaitOptions, waitForServing } from './serving';

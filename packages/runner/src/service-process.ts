@@ -65,7 +65,7 @@ const STDERR_KEPT = 64 * 1024;
 const LONGEST_LINE = 1024 * 1024;
 
 /** Our services' ready line: `{"msg":"serving","port":N,...}`. */
-export function servingLinePort(line: string): number | null {
+function servingLinePort(line: string): number | null {
   if (!line.startsWith('{') || !line.includes('"serving"')) return null;
   try {
     const parsed = JSON.parse(line) as { msg?: unknown; port?: unknown };

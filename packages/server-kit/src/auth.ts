@@ -21,7 +21,7 @@ export const UNAUTHENTICATED_DETAILS = 'missing or invalid bearer token';
  * grpc-js resolved, which it finds by exact lookup of `:path` among the registered paths (no
  * normalisation of case, slashes or prefixes): a call routed to any other handler needs a token.
  */
-export const PUBLIC_SERVICES: ReadonlySet<string> = new Set([
+const PUBLIC_SERVICES: ReadonlySet<string> = new Set([
   'grpc.health.v1.Health',
   'grpc.reflection.v1.ServerReflection',
   'grpc.reflection.v1alpha.ServerReflection',

@@ -36,7 +36,7 @@ const UNTRACED_SERVICE = '/grpc.health.v1.Health/';
  * call is logged at info or above: failures, slow calls, and streams (one line per stream, small
  * next to its messages). Health checks, every few seconds from every probe, are unary calls too.
  */
-export const SLOW_CALL_MS = 1_000;
+const SLOW_CALL_MS = 1_000;
 
 /**
  * A client resets its call when its own deadline passes, at about the moment the server's copy

@@ -7,7 +7,7 @@ import { readServerTls, type ServerTls } from './tls';
 
 export { ConfigError, type Env, readInteger };
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** What every server reads from its environment: where to listen, how to log, and its limits. */
@@ -39,7 +39,7 @@ export interface ServerConfig extends ServerLimits {
   tls?: ServerTls;
 }
 
-export const SERVER_DEFAULTS = {
+const SERVER_DEFAULTS = {
   host: 'localhost',
   logLevel: 'info',
   shutdownGraceMs: 10_000,
@@ -68,7 +68,7 @@ export function readServerConfig(env: Env, defaults: { port: number; metricsPort
   };
 }
 
-export function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   if (!(choices as readonly string[]).includes(raw)) {

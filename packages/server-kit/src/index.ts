@@ -10,7 +10,7 @@ export {
 } from './config';
 export { invalidArgument, StatusError } from './errors';
 export { LIMIT_DEFAULTS, type ServerLimits } from './limits';
-export { createLogger, INSTANCE, type Logger, MAX_BUFFERED_LOG_BYTES } from './logger';
+export { createLogger, INSTANCE, type Logger } from './logger';
 export { type RunOptions, runServer } from './run-server';
 export {
   type CreateServerOptions,

@@ -9,7 +9,7 @@ export type { Logger } from 'pino';
 export const INSTANCE = `${hostname()}/${process.pid}`;
 
 /** What the stdout destination may hold while the reader of stdout lags; past it, lines are dropped. */
-export const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
+const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
 
 /** What joins a log line to its trace: the names OpenTelemetry's log data model and pino's instrumentation use. */
 export interface TraceFields {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { type ChannelCredentials, type ChannelOptions, credentials, Metadata, status } from '@grpc/grpc-js';
 import { HealthClient, HealthCheckResponse_ServingStatus as Serving } from '@repo/proto';
 import { createTlsCredentials, isCallError } from '@repo/wire';

@@ -3,7 +3,7 @@ import { OtlpReceiver } from '@repo/test-kit';
 import { run } from './compose';
 
 /** Prometheus of the compose file's `observability` profile, as published on the host. */
-export const PROMETHEUS = 'http://127.0.0.1:9090';
+const PROMETHEUS = 'http://127.0.0.1:9090';
 
 /**
  * An OTLP receiver the containers reach as `host.docker.internal` (`extra_hosts: host-gateway`).
@@ -63,7 +63,7 @@ export async function addressOf(container: string): Promise<string> {
 }
 
 /** `GET` of Prometheus's HTTP API (`/api/v1/...`): its `data`, or an error with its answer. */
-export async function prometheusApi<T>(path: string): Promise<T> {
+async function prometheusApi<T>(path: string): Promise<T> {
   const response = await fetch(`${PROMETHEUS}${path}`, { signal: AbortSignal.timeout(5_000) });
   const body = (await response.json()) as { status: string; data: T; error?: string };
   if (body.status !== 'success') throw new Error(`${path}: ${response.status} ${body.error}`);

@@ -1,11 +1,5 @@
 export type { SdkPlan } from './readers';
-export {
-  CounterPoint,
-  HistogramPoint,
-  type InstrumentDescriptor,
-  MetricRegistry,
-  Series,
-} from './registry';
+export { type HistogramPoint, type InstrumentDescriptor, MetricRegistry } from './registry';
 export {
   type CallTelemetry,
   DURATION_BUCKETS_S,

@@ -18,6 +18,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { metricReadersOf, type SdkOptions, type SdkPlan, type StartedSdk, serveReader } from './readers';
 
+/** @public (start.ts loads this module lazily, with require) */
 export async function startSdk(plan: SdkPlan, options: SdkOptions): Promise<StartedSdk> {
   const { readers, prometheus } = metricReadersOf(plan, options.registry);
   const detectors = [serviceInstanceIdDetector, processDetector, hostDetector, osDetector, envDetector];

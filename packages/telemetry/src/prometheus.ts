@@ -79,7 +79,7 @@ export async function serveMetrics(
 }
 
 /** The same metrics, each name followed by its unit's suffix, and the unit itself dropped. */
-export function withUnitSuffixes(resourceMetrics: ResourceMetrics): ResourceMetrics {
+function withUnitSuffixes(resourceMetrics: ResourceMetrics): ResourceMetrics {
   return {
     ...resourceMetrics,
     scopeMetrics: resourceMetrics.scopeMetrics.map((scope) => ({

@@ -21,6 +21,7 @@ const DISCARD: SpanProcessor = {
   shutdown: async () => {},
 };
 
+/** @public (start.ts loads this module lazily, with require) */
 export async function startSdk(plan: SdkPlan, options: SdkOptions): Promise<StartedSdk> {
   const { readers, prometheus } = metricReadersOf(plan, options.registry);
   const sdk = new NodeSDK({

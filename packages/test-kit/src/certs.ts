@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 /** scripts/dev-certs.sh, at the repository root. */
-export const DEV_CERTS_SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'dev-certs.sh');
+const DEV_CERTS_SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'dev-certs.sh');
 
 /** The files scripts/dev-certs.sh writes, as absolute paths. */
 export interface DevCerts {

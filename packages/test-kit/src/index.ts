@@ -1,4 +1,4 @@
-export { createDevCerts, DEV_CERTS_SCRIPT, type DevCerts } from './certs';
+export { createDevCerts, type DevCerts } from './certs';
 export { type FaultMode, FaultRelay } from './fault-relay';
 export { grpcFrame, grpcMessagesOf } from './grpc-frame';
 export { RawH2Connection } from './h2-connection';
@@ -19,7 +19,7 @@ export { grpcStatusOf, headerBlock, statusOf } from './hpack';
 export { type LogLine, LogSink } from './logs';
 export { closedAddress, freePort } from './net';
 export { type AttributeValue, OtlpReceiver, type ReceivedRequest, type ReceivedSpan } from './otlp-receiver';
-export { fdCountOf, type ProcessStats, rssOf, sampleRss } from './proc';
+export { type ProcessStats, sampleRss } from './proc';
 export { type ServiceProcess, spawnService } from './processes';
 export { type PrometheusSample, prometheusSamples } from './prometheus-text';
 export { lengthDelimitedField, varintField } from './protobuf-wire';

@@ -13,7 +13,7 @@ export interface ProcessStats {
 }
 
 /** The resident set size of process `pid`, in bytes, from /proc (Linux). */
-export function rssOf(pid: number): number {
+function rssOf(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
   if (!line?.[1]) throw new Error(`no VmRSS for process ${pid}`);
   return Number(line[1]) * 1024;

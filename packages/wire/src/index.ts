@@ -1,10 +1,3 @@
 export { type CallError, isCallError } from './errors';
 export { AUTHORIZATION_HEADER, REQUEST_ID_HEADER, SERVED_BY_HEADER } from './metadata';
-export {
-  createTlsCredentials,
-  readPemFile,
-  reasonOf,
-  type TlsFiles,
-  type TlsPems,
-  tlsCredentialsFromFiles,
-} from './tls';
+export { createTlsCredentials, readPemFile, reasonOf, type TlsPems } from './tls';

@@ -12,13 +12,6 @@ export interface TlsPems {
   key?: Buffer;
 }
 
-/** The same, as paths of PEM files. */
-export interface TlsFiles {
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-}
-
 /**
  * TLS channel credentials (pass them as `credentials` to a client): trust `ca`, and present
  * `cert`/`key` when the server asks (mTLS). The server's certificate must name the host of the
@@ -39,12 +32,6 @@ export function createTlsCredentials({ ca, cert, key }: TlsPems): ChannelCredent
   } catch (err: unknown) {
     throw new Error(`the client certificate and key are not usable (${reasonOf(err)})`);
   }
-}
-
-/** createTlsCredentials from files, read now; the Error names a file that cannot be read. */
-export function tlsCredentialsFromFiles({ caFile, certFile, keyFile }: TlsFiles): ChannelCredentials {
-  const load = (path: string | undefined) => (path === undefined ? undefined : readPemFile(path));
-  return createTlsCredentials({ ca: load(caFile), cert: load(certFile), key: load(keyFile) });
 }
 
 /** A file's contents; the Error says which file and why (`cannot read "ca.pem" (ENOENT: ...)`). */

@@ -2,7 +2,7 @@ import { type Env, readServerConfig, type ServerConfig } from '@repo/server-kit'
 
 export const DEFAULT_PORT = 50051;
 /** Prometheus's registered port for OpenTelemetry exporters; the stream service takes the next. */
-export const DEFAULT_METRICS_PORT = 9464;
+const DEFAULT_METRICS_PORT = 9464;
 
 export type GreeterConfig = Readonly<ServerConfig>;
 

@@ -8,10 +8,10 @@ import {
 } from '@repo/server-kit';
 import type { TlsPems } from '@repo/wire';
 
-export const DEFAULT_PORT = 50052;
+const DEFAULT_PORT = 50052;
 /** The Greeter's metrics port plus one, so that both run on one host. */
-export const DEFAULT_METRICS_PORT = 9465;
-export const DEFAULT_GREETER_ADDR = 'localhost:50051';
+const DEFAULT_METRICS_PORT = 9465;
+const DEFAULT_GREETER_ADDR = 'localhost:50051';
 
 export interface StreamConfig extends Readonly<ServerConfig> {
   /** Where the Greeter is (GREETER_ADDR): host:port, or dns:///host:port for every replica. */

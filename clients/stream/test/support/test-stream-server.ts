@@ -61,7 +61,7 @@ export async function* read<T>(
 export const SERVED_BY = 'test-server';
 
 /** Streams `count` messages `intervalMs` apart, stopping (timer included) when cancelled. */
-export const defaultGetStream: GetStream = async (call) => {
+const defaultGetStream: GetStream = async (call) => {
   const { text, count, intervalMs, payloadBytes } = call.request;
   if (count < 1) throw invalidArgument(`count must be at least 1, got ${count}`);
   const signal = signalOf(call);
@@ -74,7 +74,7 @@ export const defaultGetStream: GetStream = async (call) => {
 };
 
 /** Answers with the count, the UTF-8 size and every text, comma-separated. */
-export const defaultPutStream: PutStream = async (call, callback, seen) => {
+const defaultPutStream: PutStream = async (call, callback, seen) => {
   const texts: string[] = [];
   for await (const { text } of read(call, seen)) texts.push(text);
   if (call.cancelled) return;
@@ -83,7 +83,7 @@ export const defaultPutStream: PutStream = async (call, callback, seen) => {
 };
 
 /** Answers every name with `Hello <name>`, in order. */
-export const defaultAllStream: AllStream = async (call, seen) => {
+const defaultAllStream: AllStream = async (call, seen) => {
   for await (const { name } of read(call, seen)) {
     if (name === '') throw invalidArgument('name must not be empty');
     call.write({ message: `Hello ${name}`, servedBy: SERVED_BY });

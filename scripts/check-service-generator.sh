@@ -62,11 +62,8 @@ step "the generator's own lint and types (turbo/generators)"
 pnpm exec biome check --error-on-warnings turbo/generators
 pnpm --filter @repo/proto exec tsc -p ../../turbo/generators
 
-# turbo 2.11 runs `pnpm dlx @turbo/gen@<turbo's own version>` unless --tag names one, and no
-# @turbo/gen 2.11.11 was published: the tag is the version pinned in the root package.json.
-GEN_VERSION=$(node -p 'require("./package.json").devDependencies["@turbo/gen"]')
-step "pnpm turbo gen service --tag $GEN_VERSION --args $NAME $PORT"
-pnpm turbo gen service --tag "$GEN_VERSION" --args "$NAME" "$PORT"
+step "pnpm turbo gen service --args $NAME $PORT"
+pnpm turbo gen service --args "$NAME" "$PORT"
 for path in "services/$NAME/src/main.ts" "protos/$(tr - _ <<<"$NAME")/v1/$(tr - _ <<<"$NAME").proto" \
   "deploy/kubernetes/base/$NAME/deployment.yaml"; do
   [ -f "$path" ] || { echo "the generator did not write $path" >&2; exit 1; }

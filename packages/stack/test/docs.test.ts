@@ -43,7 +43,7 @@ const RUN_BY_TESTS: Record<string, { test: string; runs: string }> = {
 };
 
 /** pnpm's own commands the docs name (and `turbo`, a binary of the root package). */
-const PNPM_COMMANDS = ['install', 'fetch', 'deploy', 'turbo'];
+const PNPM_COMMANDS = ['install', 'add', 'fetch', 'deploy', 'dlx', 'exec', 'turbo'];
 
 /** The commands .ci/run runs: its lines that start with a command the docs use. */
 function ciCommands(): Set<string> {

@@ -44,8 +44,7 @@ describe('a Python grpcio helloworld client', () => {
   });
 
   afterAll(async () => {
-    greeter?.child.kill('SIGTERM');
-    await greeter?.exited;
+    await greeter?.stop();
     rmSync(stubs, { recursive: true, force: true });
   });
 

@@ -1,5 +1,4 @@
 import { constants } from 'node:http2';
-import { join } from 'node:path';
 import { Greeter } from '@repo/greeter-client';
 import { HelloReply, HelloRequest } from '@repo/proto';
 import {
@@ -17,13 +16,12 @@ import {
   RawH2Connection,
   rstStreamFrame,
   type ServiceProcess,
-  spawnService,
 } from '@repo/test-kit';
+import { startAttackedGreeter } from './support/attacked';
 import { expectStillServing } from './support/liveness';
 
 // The attacker is this process, writing HTTP/2 frames node:http2 would never send; the Greeter
 // runs in a process of its own, whose memory is read after each attack.
-const MAIN = join(__dirname, '..', 'dist', 'main.js');
 const MiB = 1024 * 1024;
 const RSS_GROWTH_BOUND = 48 * MiB;
 const MAX_PING_STRIKES = 2;
@@ -42,23 +40,19 @@ describe('the Greeter under HTTP/2 floods', () => {
   let baseline: number;
 
   beforeAll(async () => {
-    service = await spawnService(MAIN, {
+    ({ service, greeter, baseline } = await startAttackedGreeter({
       // A connection nghttp2 has given up on (GOAWAY sent, nothing read any more) is closed only
       // when a keepalive ping goes unanswered: 60 s + 20 s by default, 1 s + 1 s here.
       KEEPALIVE_TIME_MS: '1000',
       KEEPALIVE_TIMEOUT_MS: '1000',
       KEEPALIVE_MIN_PING_INTERVAL_MS: '60000',
       KEEPALIVE_MAX_PING_STRIKES: String(MAX_PING_STRIKES),
-    });
-    greeter = new Greeter({ target: service.target });
-    await greeter.sayHello('warm-up');
-    baseline = (await service.stats()).rss;
+    }));
   });
 
   afterAll(async () => {
     greeter.close();
-    service.child.kill('SIGTERM');
-    await service.exited;
+    await service.stop();
   });
 
   afterEach(async () => {

@@ -1,21 +1,19 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
-import { Greeter } from '@repo/greeter-client';
+import type { Greeter } from '@repo/greeter-client';
 import {
   grpcFrame,
   grpcRequestHeaders,
   type RawOutcome,
   rawGrpcCall,
   type ServiceProcess,
-  spawnService,
 } from '@repo/test-kit';
+import { startAttackedGreeter } from './support/attacked';
 import { expectStillServing } from './support/liveness';
 
 // The attacker is this process, speaking raw HTTP/2 where the library's client would refuse to
 // send such bytes; the Greeter runs in a process of its own, whose memory is read from /proc.
-const MAIN = join(__dirname, '..', 'dist', 'main.js');
 const MiB = 1024 * 1024;
 const PATH = '/helloworld.Greeter/SayHello';
 
@@ -30,16 +28,12 @@ describe('the Greeter under hostile input', () => {
   let baseline: number;
 
   beforeAll(async () => {
-    service = await spawnService(MAIN);
-    greeter = new Greeter({ target: service.target });
-    await greeter.sayHello('warm-up');
-    baseline = (await service.stats()).rss;
+    ({ service, greeter, baseline } = await startAttackedGreeter());
   });
 
   afterAll(async () => {
     greeter.close();
-    service.child.kill('SIGTERM');
-    await service.exited;
+    await service.stop();
   });
 
   afterEach(async () => {

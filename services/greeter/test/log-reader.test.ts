@@ -25,8 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   greeter.close();
   service.child.stdout.resume();
-  service.child.kill('SIGTERM');
-  await service.exited;
+  await service.stop();
 });
 
 it('keeps answering calls while nobody reads its log, with its memory bounded', async () => {

@@ -100,8 +100,7 @@ describe('the Greeter and oversized metadata', () => {
 
   afterAll(async () => {
     bystander.close();
-    service.child.kill('SIGTERM');
-    await service.exited;
+    await service.stop();
   });
 
   it('answers OK to one 63 KiB metadata value', async () => {

@@ -1,7 +1,6 @@
 import { type ClientHttp2Session, connect, constants, type OutgoingHttpHeaders } from 'node:http2';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Greeter } from '@repo/greeter-client';
+import type { Greeter } from '@repo/greeter-client';
 import {
   dataFrame,
   Flag,
@@ -17,16 +16,15 @@ import {
   rawGrpcCall,
   rstStreamFrame,
   type ServiceProcess,
-  spawnService,
   statusOf,
 } from '@repo/test-kit';
+import { startAttackedGreeter } from './support/attacked';
 import { expectStillServing } from './support/liveness';
 
 // Hundreds of ways to start a stream, generated as cross products, each with the answers it may
 // get. An answer is `grpc <grpc-status>`, `http <:status>` (no grpc-status), `rst <RST_STREAM
 // code>`, or `nothing` (no frame on the stream within the wait). What they record is grpc-js
 // 1.14 on Node 20 as it is, laxness included (see the comments on the rules).
-const MAIN = join(__dirname, '..', 'dist', 'main.js');
 const MiB = 1024 * 1024;
 const RSS_GROWTH_BOUND = 48 * MiB;
 const SAY_HELLO = '/helloworld.Greeter/SayHello';
@@ -333,16 +331,12 @@ describe('the Greeter at the start of a stream', () => {
   }
 
   beforeAll(async () => {
-    service = await spawnService(MAIN);
-    greeter = new Greeter({ target: service.target });
-    await greeter.sayHello('warm-up');
-    baseline = (await service.stats()).rss;
+    ({ service, greeter, baseline } = await startAttackedGreeter());
   });
 
   afterAll(async () => {
     greeter.close();
-    service.child.kill('SIGTERM');
-    await service.exited;
+    await service.stop();
   });
 
   it.each([

@@ -1,3 +1,4 @@
+export { formatLogLine } from './log-format';
 export { type RunOptions, type RunResult, run, runNode } from './run';
 export {
   type Readiness,

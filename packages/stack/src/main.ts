@@ -1,6 +1,6 @@
+import { formatLogLine } from '@repo/runner';
 import { readInteger } from '@repo/server-kit';
 import { runDemo } from './demo';
-import { formatLogLine } from './log-format';
 import { type RunningService, startServices, stopServices } from './processes';
 import { SERVICES, type StackService } from './services';
 
@@ -21,7 +21,7 @@ async function main(mode: string | undefined): Promise<number> {
   // In start mode the services' logs are the show; in demo mode they are kept for a failure.
   const logs: string[] = [];
   const onLine = (service: string, line: string) => {
-    const formatted = formatLogLine(service, line);
+    const formatted = formatLogLine(line, service);
     if (mode === 'start') print(formatted);
     else logs.push(formatted);
   };

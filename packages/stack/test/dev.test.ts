@@ -20,7 +20,7 @@ import { Greeter } from '@repo/greeter-client';
 import { StreamClient } from '@repo/stream-client';
 import { freePort } from '@repo/test-kit';
 
-// `pnpm dev` (the root script, turbo's `dev` task, scripts/dev-service.mjs) run for real, in a copy
+// `pnpm dev` (the root script, turbo's `dev` task, each service's `dev-service`) run for real, in a copy
 // of the workspace: the services' sources, manifests and tsconfigs, the root's package.json and
 // turbo.json, with node_modules linked to the installed ones. The copy's handler is edited, never
 // the repository's, which other tests and editors use at the same time.
@@ -46,8 +46,6 @@ async function copyWorkspace(root: string, services: readonly string[]): Promise
   await writeFile(join(copy, 'pnpm-workspace.yaml'), 'packages:\n  - services/*\n');
   // Outside git, turbo walks the files itself: this keeps it out of node_modules.
   await writeFile(join(copy, '.gitignore'), 'node_modules/\ndist/\n.turbo/\n');
-  await mkdir(join(copy, 'scripts'));
-  await copyFile(join(root, 'scripts', 'dev-service.mjs'), join(copy, 'scripts', 'dev-service.mjs'));
   await symlink(join(root, 'node_modules'), join(copy, 'node_modules'));
   for (const service of services) {
     const from = join(root, 'services', service);

@@ -122,7 +122,7 @@ const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
  * does. A service started so listens on `$DOCS_PORT_<NAME>` with no metrics port, for the test
  * to know where it is; anything else fails with 127.
  */
-export function pnpmStandIn(): string {
+function pnpmStandIn(): string {
   const packages = workspacePackages();
   const cases: string[] = [];
   const nodeScript = (dir: string, script: string): string | undefined => {

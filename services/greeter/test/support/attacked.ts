@@ -3,7 +3,7 @@ import { Greeter } from '@repo/greeter-client';
 import { type ServiceProcess, spawnService } from '@repo/test-kit';
 
 /** The built Greeter (dist/main.js). */
-export const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
 /** What an attack suite measures against: the Greeter in a process of its own, and a client. */
 export interface AttackedGreeter {

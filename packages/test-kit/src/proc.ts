@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { usageOf } from '@repo/runner';
 
 /** What a service process holds, as seen from inside (see introspect.ts) and from /proc. */
 export interface ProcessStats {
@@ -12,12 +13,7 @@ export interface ProcessStats {
   fds: number;
 }
 
-/** The resident set size of process `pid`, in bytes, from /proc (Linux). */
-function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
-  if (!line?.[1]) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(line[1]) * 1024;
-}
+const rssOf = (pid: number) => usageOf(pid).rssBytes;
 
 /** How many file descriptors process `pid` has open, from /proc (Linux). */
 export function fdCountOf(pid: number): number {

@@ -9,7 +9,7 @@ describe('package boundaries', () => {
   it.each([
     '@repo/greeter/dist/main.js',
     '@repo/stream/dist/put-stream',
-    '@repo/server-kit/dist/probe.js',
+    '@repo/test-kit/dist/processes',
     '@repo/client-kit/dist/errors',
     '@repo/proto/src/gen/helloworld/helloworld',
   ])('refuses the deep import %s', async (specifier) => {

@@ -6,5 +6,5 @@ export {
   type StartOptions,
   startService,
 } from './service-process';
-export { type ReadinessProbe, type WaitOptions, waitForServing } from './serving';
+export type { ReadinessProbe } from './serving';
 export { type ProcessUsage, usageOf } from './usage';

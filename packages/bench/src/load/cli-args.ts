@@ -117,7 +117,7 @@ function optionalPositive(flag: string, value: string | undefined): number | und
 }
 
 /** `500ms`, `10s`, `2m`, `1.5s` or a bare number of seconds, in whole milliseconds of at least `minMs`. */
-export function parseDuration(flag: string, value: string, minMs: number): number {
+function parseDuration(flag: string, value: string, minMs: number): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
   const unitMs = { ms: 1, s: 1_000, m: 60_000 }[match?.[2] ?? 's'] ?? 1_000;
   const ms = match?.[1] === undefined ? Number.NaN : Math.round(Number(match[1]) * unitMs);

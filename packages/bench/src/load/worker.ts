@@ -6,7 +6,7 @@ import { REFUSED, type Tally, type Ticket } from './tally';
 export const passThrough = (message: Buffer): Buffer => message;
 
 /** For the 'error' event that grpc-js emits before 'status': the status is what we read. */
-export const ignore = (): void => {};
+const ignore = (): void => {};
 
 /**
  * Calls `done` with the status code of a call that streams its responses, once: after 'status'

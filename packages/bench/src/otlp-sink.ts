@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { fieldsOf } from './baselines/wire';
 
 // NOT PRODUCT CODE. Where the bench's traced servers export their spans (OTLP http/protobuf): it
 // answers every export at once and counts the spans without decoding them. test-kit's
@@ -9,38 +10,16 @@ import { gunzipSync } from 'node:zlib';
 // generators' CPU, on which this runs.
 
 /** The length-delimited fields number `field` of the protobuf message `message`. */
-function* fieldsOf(message: Buffer, field: number): Generator<Buffer> {
-  let offset = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let scale = 1; ; scale *= 0x80) {
-      const byte = message[offset++];
-      if (byte === undefined) throw new Error('truncated varint');
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-    }
-  };
-  while (offset < message.length) {
-    const key = varint();
-    const wireType = key % 8;
-    if (wireType === 0) {
-      varint();
-      continue;
-    }
-    // fixed64, length-delimited, fixed32: with varint, all that OTLP uses.
-    const length = ({ 1: 8, 5: 4 } as Record<number, number>)[wireType] ?? (wireType === 2 ? varint() : -1);
-    if (length < 0) throw new Error(`unsupported wire type ${wireType}`);
-    if (offset + length > message.length) throw new Error('truncated field');
-    if (wireType === 2 && Math.floor(key / 8) === field) yield message.subarray(offset, offset + length);
-    offset += length;
-  }
+function* fieldsNumbered(message: Buffer, field: number): Generator<Buffer> {
+  for (const found of fieldsOf(message))
+    if (found.field === field && Buffer.isBuffer(found.value)) yield found.value;
 }
 
 /** The spans of an ExportTraceServiceRequest: resource_spans (1) → scope_spans (2) → spans (2). */
 export function countSpans(request: Buffer): number {
   let spans = 0;
-  for (const resource of fieldsOf(request, 1)) {
-    for (const scope of fieldsOf(resource, 2)) for (const _ of fieldsOf(scope, 2)) spans++;
+  for (const resource of fieldsNumbered(request, 1)) {
+    for (const scope of fieldsNumbered(resource, 2)) for (const _ of fieldsNumbered(scope, 2)) spans++;
   }
   return spans;
 }

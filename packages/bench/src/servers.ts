@@ -110,7 +110,7 @@ const tracesOf = (telemetry: Telemetry | undefined) =>
   telemetry === 'kit-tracing' || telemetry === 'instrumentation-grpc';
 
 /** The environment that gives one of our services `telemetry`: spans to `otlpEndpoint`, `/metrics` on `metricsPort`. */
-export function telemetryEnv(
+function telemetryEnv(
   telemetry: Telemetry,
   otlpEndpoint: string | undefined,
   metricsPort: number,

@@ -13,8 +13,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  greeter?.child.kill('SIGTERM');
-  await greeter?.exited;
+  await greeter?.stop();
 });
 
 describe('grpc-load', () => {

@@ -1,5 +1,15 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { type GreeterServer, GreeterService } from '@repo/proto';
+import {
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import {
+  type GreeterServer,
+  GreeterService,
+  type StreamServiceServer,
+  StreamServiceService,
+} from '@repo/proto';
 import { closedAddress, type ServiceProcess, spawnService } from '@repo/test-kit';
 import { type LoadKind, type LoadResult, runLoad } from '../src/load';
 
@@ -12,15 +22,24 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const service of [stream, greeter]) {
-    service?.child.kill('SIGTERM');
-    await service?.exited;
-  }
+  await stream?.stop();
+  await greeter?.stop();
 });
+
+/** Serves `implementation` in this process on 127.0.0.1, until `stop`. */
+async function serveHere(service: ServiceDefinition, implementation: UntypedServiceImplementation) {
+  const server = new Server();
+  server.addService(service, implementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return { target: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+}
 
 /** A Greeter in this process that answers `reply(name)` and notes the address of every client connection. */
 async function startFakeGreeter(reply: (name: string) => string) {
-  const server = new Server();
   const peers = new Set<string>();
   const implementation: GreeterServer = {
     sayHello(call, callback) {
@@ -28,14 +47,34 @@ async function startFakeGreeter(reply: (name: string) => string) {
       callback(null, { message: reply(call.request.name) });
     },
   };
-  server.addService(GreeterService, implementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
-  return { target: `127.0.0.1:${port}`, peers, stop: () => server.forceShutdown() };
+  return { ...(await serveHere(GreeterService, implementation)), peers };
 }
+
+/**
+ * A StreamService in this process that gets one thing wrong in each method: GetStream skips
+ * index 2, PutStream's summary counts one message too few, AllStream greets with "Hi".
+ */
+const wrongStreamService: StreamServiceServer = {
+  getStream(call) {
+    for (let index = 1; index <= call.request.count; index++) {
+      call.write({ index: index === 2 ? 3 : index, text: call.request.text, payload: Buffer.alloc(0) });
+    }
+    call.end();
+  },
+  putStream(call, callback) {
+    let count = 0;
+    let bytes = 0;
+    call.on('data', ({ text }: { text: string }) => {
+      count++;
+      bytes += Buffer.byteLength(text);
+    });
+    call.on('end', () => callback(null, { count: count - 1, bytes, preview: '' }));
+  },
+  allStream(call) {
+    call.on('data', ({ name }: { name: string }) => call.write({ message: `Hi ${name}`, servedBy: 'fake' }));
+    call.on('end', () => call.end());
+  },
+};
 
 /** What every clean run shows: calls, no errors, latencies in order and plausible (µs). */
 function expectCleanRun(result: LoadResult): void {
@@ -216,5 +255,32 @@ describe('runLoad', () => {
       /connections must be an integer of at least 1/,
     );
     await expect(runLoad({ target: greeter.target, kind: 'unary', count: 1.5 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('runLoad against a stream service with wrong answers', () => {
+  let wrong: Awaited<ReturnType<typeof serveHere>>;
+  beforeAll(async () => {
+    wrong = await serveHere(StreamServiceService, wrongStreamService);
+  });
+  afterAll(() => wrong.stop());
+
+  it.each<LoadKind>(['get-stream', 'put-stream', 'all-stream'])(
+    'counts every %s call as BAD_PAYLOAD and none as a success',
+    async (kind) => {
+      // A bounded number of calls: the load tool cancels each call at its first wrong message, and
+      // a run of a few hundred resets a second on one connection meets Node 24's rapid-reset
+      // defence (RST_STREAM INTERNAL_ERROR, then GOAWAY), which is not what this test is about.
+      const result = await runLoad({ target: wrong.target, kind, streams: 2, count: 20, messagesPerCall: 5 });
+      expect(result.calls).toBe(0);
+      expect(result.errors).toEqual({ BAD_PAYLOAD: 20 });
+      expect(result.unfinished).toBe(0);
+    },
+  );
+
+  it('counts the same GetStream as a success when the mistake is never reached (one message per call)', async () => {
+    const result = await runLoad({ target: wrong.target, kind: 'get-stream', count: 3, messagesPerCall: 1 });
+    expect(result.calls).toBe(3);
+    expect(result.errors).toEqual({});
   });
 });

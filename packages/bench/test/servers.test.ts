@@ -2,14 +2,7 @@ import { readFileSync } from 'node:fs';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { GreeterClient } from '@repo/proto';
 import { waitFor } from '@repo/test-kit';
-import {
-  CONTENDERS,
-  type ContenderName,
-  measureStartup,
-  median,
-  startServer,
-  telemetryEnv,
-} from '../src/servers';
+import { CONTENDERS, type ContenderName, measureStartup, median, startServer } from '../src/servers';
 import { hasTaskset } from '../src/taskset';
 
 function isAlive(pid: number): boolean {
@@ -108,35 +101,6 @@ describe('startServer', () => {
     await expect(startServer('ours-greeter', { env: { PORT: 'not-a-port' } })).rejects.toThrow(
       /cannot start ours-greeter: .*exited \(\d+\) before it was ready.*PORT/s,
     );
-  });
-});
-
-describe('telemetryEnv', () => {
-  const sink = 'http://127.0.0.1:4318';
-
-  it('turns metrics off with METRICS_PORT=0, and on with a port', () => {
-    expect(telemetryEnv('off', sink, 9999)).toEqual({ METRICS_PORT: '0' });
-    expect(telemetryEnv('metrics', sink, 9999)).toEqual({ METRICS_PORT: '9999' });
-  });
-
-  it('traces by the kits through the standard variables, without pushing metrics', () => {
-    expect(telemetryEnv('kit-tracing', sink, 9999)).toEqual({
-      METRICS_PORT: '9999',
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_METRICS_EXPORTER: 'prometheus',
-    });
-  });
-
-  it("gives instrumentation-grpc's preload the endpoint and leaves the kits' tracing off", () => {
-    expect(telemetryEnv('instrumentation-grpc', sink, 9999)).toEqual({
-      METRICS_PORT: '9999',
-      BENCH_OTEL_GRPC_ENDPOINT: sink,
-    });
-  });
-
-  it('needs an endpoint to trace', () => {
-    expect(() => telemetryEnv('kit-tracing', undefined, 9999)).toThrow(/OTLP endpoint/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { runNode } from '@repo/runner';
 import type { ContenderName } from '../src/servers';
-import { type ChartPanel, chartSpec } from '../src/suite/chart';
+import type { ChartPanel } from '../src/suite/chart';
 import { BEGIN, END, goalsOf, renderReport, spliceReport, telemetryRows } from '../src/suite/report';
 import { roundOrder, type ScenarioResult, type SuiteResult } from '../src/suite/run-suite';
 import type { Sample, Scenario } from '../src/suite/scenarios';
@@ -229,24 +229,16 @@ describe('the chart', () => {
     { title: 'Latency', unit: 'µs', lowerIsBetter: true, bars: [{ label: 'ours', value: 1 }] },
   ];
 
-  it('is a vega-lite bar chart per panel, each value written out, saying when lower is better', () => {
-    const spec = chartSpec('gRPC', panels) as unknown as {
-      vconcat: { title: { text: string }; data: { values: { label: string; text: string }[] } }[];
-    };
-    expect(spec.vconcat.map((panel) => panel.title.text)).toEqual([
-      'Throughput',
-      'Latency (lower is better)',
-    ]);
-    expect(spec.vconcat[0]?.data.values.map((bar) => bar.text)).toEqual(['10.0 calls/s', '5.00 calls/s']);
-  });
-
-  it('renders to an SVG document without a browser (the built chart: vega is an ES module)', async () => {
+  it('renders a bar chart per panel to an SVG document without a browser (vega is an ES module)', async () => {
     const chart = join(__dirname, '..', 'dist', 'suite', 'chart.js');
     const script = `require(${JSON.stringify(chart)}).renderChart('a <title> & more', ${JSON.stringify(panels)}).then((svg) => process.stdout.write(svg))`;
     const { exit, stdout } = await runNode('-e', [script]);
     expect(exit).toBe(0);
     expect(stdout).toMatch(/^<svg[^>]* xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(stdout).toContain('a &lt;title&gt; &amp; more');
+    // A panel per measure, each value written out, saying when lower is better.
     expect(stdout).toContain('Latency (lower is better)');
+    expect(stdout).toContain('10.0 calls/s');
+    expect(stdout).toContain('5.00 calls/s');
   });
 });

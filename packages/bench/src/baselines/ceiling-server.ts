@@ -12,7 +12,7 @@
 // GetStream honours count, text and payload_bytes; a request with interval_ms > 0 is answered
 // UNIMPLEMENTED, since the ceiling only stands for "as fast as the client reads".
 import { createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import { bytesField, decodeFirstFrame, grpcFrame, varintField } from './wire';
+import { bytesField, fieldsOf, firstMessage, grpcFrame, varintField } from './wire';
 
 const GRPC_OK = '0';
 const GRPC_INTERNAL = '13';
@@ -64,17 +64,23 @@ function drainOrClose(stream: ServerHttp2Stream): Promise<void> {
 }
 
 async function getStream(stream: ServerHttp2Stream): Promise<void> {
-  // GetStreamRequest: text = 1, count = 2, interval_ms = 3, payload_bytes = 4.
-  const request = decodeFirstFrame(await readBody(stream));
-  const count = request.varints.get(2) ?? 0;
-  if ((request.varints.get(3) ?? 0) > 0) {
+  // GetStreamRequest: text = 1, count = 2, interval_ms = 3, payload_bytes = 4; the last one wins.
+  const request = new Map(
+    Array.from(fieldsOf(firstMessage(await readBody(stream))), (f) => [f.field, f.value]),
+  );
+  const number = (field: number) => {
+    const value = request.get(field);
+    return typeof value === 'number' ? value : 0;
+  };
+  const count = number(2);
+  if (number(3) > 0) {
     answerStatus(stream, GRPC_UNIMPLEMENTED, 'the ceiling server streams without interval');
     return;
   }
-  const payload = Buffer.alloc(request.varints.get(4) ?? 0, 0x2e);
+  const payload = Buffer.alloc(number(4), 0x2e);
   // GetStreamResponse: index = 1, text = 2, payload = 3. Only the index differs between messages.
-  const text = request.bytes.get(1) ?? Buffer.alloc(0);
-  const tail = Buffer.concat([bytesField(2, text), bytesField(3, payload)]);
+  const text = request.get(1);
+  const tail = Buffer.concat([bytesField(2, Buffer.isBuffer(text) ? text : ''), bytesField(3, payload)]);
   respondWithTrailers(stream);
   for (let index = 1; index <= count; index++) {
     if (stream.destroyed) return;

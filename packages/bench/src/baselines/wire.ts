@@ -1,6 +1,6 @@
-// NOT PRODUCT CODE. Just enough protobuf and gRPC framing for the ceiling server and h2load's
-// request body, by hand so that the ceiling pays for no library at all. Only the wire types those
-// messages use: varint (0) and length-delimited (2).
+// NOT PRODUCT CODE. Just enough protobuf and gRPC framing for the ceiling server, h2load's
+// request body and the OTLP sink's count of spans, by hand so that the ceiling pays for no
+// library at all.
 
 /** The protobuf varint encoding of a non-negative integer below 2^53. */
 function encodeVarint(value: number): Buffer {
@@ -30,44 +30,47 @@ export function grpcFrame(message: Buffer): Buffer {
   return Buffer.concat([prefix, message]);
 }
 
-/** The varint and length-delimited fields of a message, by field number; the last one wins. */
-export interface DecodedFields {
-  varints: Map<number, number>;
-  bytes: Map<number, Buffer>;
-}
-
-/**
- * Decodes the message of the first gRPC frame in `body`. Throws on a compressed frame, a
- * truncated one or an unsupported wire type: the ceiling answers such a request with INTERNAL.
- */
-export function decodeFirstFrame(body: Buffer): DecodedFields {
+/** The payload of the first gRPC frame in `body`; throws on a compressed or truncated frame. */
+export function firstMessage(body: Buffer): Buffer {
   if (body.length < 5 || body[0] !== 0) throw new Error('no complete uncompressed gRPC frame');
   const end = 5 + body.readUInt32BE(1);
   if (body.length < end) throw new Error('truncated gRPC frame');
-  const fields: DecodedFields = { varints: new Map(), bytes: new Map() };
-  let offset = 5;
-  const readVarint = (): number => {
+  return body.subarray(5, end);
+}
+
+/** A field of a protobuf message: a varint's value, or the bytes of any other wire type. */
+export interface Field {
+  field: number;
+  value: number | Buffer;
+}
+
+/**
+ * The fields of a protobuf message, in order, without decoding what they hold. Throws on a
+ * truncated message or an unsupported wire type: the ceiling answers such a request with INTERNAL.
+ */
+export function* fieldsOf(message: Buffer): Generator<Field> {
+  let offset = 0;
+  const varint = (): number => {
     let value = 0;
     for (let scale = 1; ; scale *= 0x80) {
-      const byte = offset < end ? body[offset++] : undefined;
+      const byte = message[offset++];
       if (byte === undefined) throw new Error('truncated varint');
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
     }
   };
-  while (offset < end) {
-    const key = readVarint();
-    const field = Math.floor(key / 8);
-    if (key % 8 === 0) {
-      fields.varints.set(field, readVarint());
-    } else if (key % 8 === 2) {
-      const length = readVarint();
-      if (offset + length > end) throw new Error('truncated field');
-      fields.bytes.set(field, body.subarray(offset, offset + length));
-      offset += length;
-    } else {
-      throw new Error(`unsupported wire type ${key % 8}`);
+  while (offset < message.length) {
+    const key = varint();
+    const [field, wireType] = [Math.floor(key / 8), key % 8];
+    if (wireType === 0) {
+      yield { field, value: varint() };
+      continue;
     }
+    // fixed64, length-delimited, fixed32: with varint, all that OTLP uses.
+    const length = wireType === 1 ? 8 : wireType === 5 ? 4 : wireType === 2 ? varint() : -1;
+    if (length < 0) throw new Error(`unsupported wire type ${wireType}`);
+    if (offset + length > message.length) throw new Error('truncated field');
+    offset += length;
+    yield { field, value: message.subarray(offset - length, offset) };
   }
-  return fields;
 }

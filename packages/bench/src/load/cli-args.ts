@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseCount, UsageError } from '@repo/client-kit';
-import { LOAD_DEFAULTS } from './settings';
-import { LOAD_KINDS, type LoadKind, type LoadOptions } from './types';
+import { LOAD_DEFAULTS, LOAD_KINDS, type LoadKind, type LoadOptions } from './options';
 
 const GREETER_TARGET = 'localhost:50051';
 const STREAM_TARGET = 'localhost:50052';

@@ -1,6 +1,6 @@
 import { type ChannelOptions, type Client, connectivityState, credentials } from '@grpc/grpc-js';
 import { GreeterClient, StreamServiceClient } from '@repo/proto';
-import type { LoadKind } from './types';
+import type { LoadKind } from './options';
 
 const CHANNEL_OPTIONS: ChannelOptions = {
   // grpc-js shares one subchannel, hence one HTTP/2 connection, between all channels to the same

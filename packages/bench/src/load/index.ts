@@ -1,2 +1,2 @@
+export type { LoadKind, LoadOptions, LoadResult } from './options';
 export { runLoad, startProcessWindow } from './run-load';
-export type { LoadKind, LoadOptions, LoadResult } from './types';

@@ -1,4 +1,4 @@
-import type { LoadProgress, LoadResult } from './types';
+import type { LoadProgress, LoadResult } from './options';
 
 const MiB = 1024 * 1024;
 

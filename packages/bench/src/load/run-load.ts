@@ -1,26 +1,18 @@
-import type { Client } from '@grpc/grpc-js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { usageOf } from '@repo/runner';
-import { AllStreamWorker } from './all-stream-worker';
 import { createClients, whenConnected } from './connections';
-import { GetStreamWorker } from './get-stream-worker';
-import { PutStreamWorker } from './put-stream-worker';
-import { type LoadSettings, resolveLoadOptions } from './settings';
+import {
+  type LatencySummary,
+  type LoadOptions,
+  type LoadResult,
+  type LoadSettings,
+  type ProcessWindow,
+  resolveLoadOptions,
+} from './options';
 import { Tally } from './tally';
-import type { LatencySummary, LoadOptions, LoadResult, ProcessWindow } from './types';
-import { UnaryWorker } from './unary-worker';
-import type { Worker, WorkerContext } from './worker';
+import { Worker } from './worker';
 
 const PROGRESS_INTERVAL_MS = 1_000;
-
-/** What the measured window was, read when it closed. */
-interface MeasuredWindow {
-  seconds: number;
-  loadCpuMs: number;
-  server: ProcessWindow | undefined;
-  others: ProcessWindow[] | undefined;
-  /** Calls still running when the drain timed out, then cancelled. */
-  unfinished: number;
-}
 
 /**
  * Drives load at `options.target` in a closed loop: `connections` HTTP/2 connections, each with
@@ -40,9 +32,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   try {
     await Promise.all(clients.map((client) => whenConnected(client, settings.connectTimeoutMs)));
     const tally = new Tally(settings.count);
-    const context: WorkerContext = { tally, timeoutMs: settings.timeoutMs };
     const workers = clients.flatMap((client) =>
-      Array.from({ length: settings.streams }, () => createWorker(settings, context, client)),
+      Array.from({ length: settings.streams }, () => new Worker(tally, client, settings)),
     );
     const window = await measure(settings, options, tally, workers);
     return resultOf(settings, tally, window);
@@ -51,120 +42,99 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
 }
 
-function createWorker(settings: LoadSettings, context: WorkerContext, client: Client): Worker {
-  const { kind, name, text, payloadBytes, messagesPerCall } = settings;
-  switch (kind) {
-    case 'unary':
-      return new UnaryWorker(context, client, name);
-    case 'get-stream':
-      return new GetStreamWorker(context, client, { text, count: messagesPerCall, payloadBytes });
-    case 'put-stream':
-      return new PutStreamWorker(
-        context,
-        client,
-        payloadBytes > 0 ? 'x'.repeat(payloadBytes) : text,
-        messagesPerCall,
-      );
-    case 'all-stream':
-      return new AllStreamWorker(context, client, name, messagesPerCall);
-  }
+/** What the measured window was, read when it closed. */
+interface MeasuredWindow {
+  seconds: number;
+  loadCpuMs: number;
+  server: ProcessWindow | undefined;
+  others: ProcessWindow[] | undefined;
+  /** Calls still running when the drain timed out, then cancelled. */
+  unfinished: number;
 }
 
-/** Runs the phases; resolves once the window has closed and no call is running any more. */
-function measure(
+/** Resolves after `ms`, or at once when `signal` aborts; never rejects. */
+const delay = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => {});
+
+/**
+ * Runs the phases: warm-up, the measured window (closed early by `options.signal`), then the
+ * drain; resolves once no call is running any more.
+ */
+async function measure(
   settings: LoadSettings,
   options: LoadOptions,
   tally: Tally,
   workers: Worker[],
 ): Promise<MeasuredWindow> {
-  const { onProgress, signal } = options;
-  return new Promise((resolve) => {
-    let phaseStartedAt = performance.now();
-    let endedBefore = 0;
-    let failedBefore = 0;
-    let opened:
-      | {
-          at: number;
-          cpu: NodeJS.CpuUsage;
-          server: (() => ProcessWindow) | undefined;
-          others: (() => ProcessWindow)[];
-        }
-      | undefined;
-    let closed: MeasuredWindow | undefined;
-    const timers: NodeJS.Timeout[] = [];
-
-    const open = (): void => {
-      phaseStartedAt = performance.now();
-      endedBefore = tally.ended;
-      failedBefore = tally.endedFailed;
-      const server = settings.serverPid === undefined ? undefined : startProcessWindow(settings.serverPid);
-      const others = settings.otherPids.map((pid) => startProcessWindow(pid));
-      opened = { at: phaseStartedAt, cpu: process.cpuUsage(), server, others };
-      tally.openWindow();
-      if (settings.durationMs !== undefined) timers.push(setTimeout(close, settings.durationMs));
+  // Aborted when the run is over, so that no timer outlives it; and by the caller's signal.
+  const over = new AbortController();
+  const early = options.signal ? AbortSignal.any([over.signal, options.signal]) : over.signal;
+  const { countReached, idle } = tally;
+  let phase: 'warmup' | 'measure' = 'warmup';
+  let phaseStartedAt = performance.now();
+  let [endedBefore, failedBefore] = [0, 0];
+  const progress = setInterval(() => {
+    const errors = tally.endedFailed - failedBefore;
+    const calls = tally.ended - endedBefore - errors;
+    options.onProgress?.({ phase, seconds: (performance.now() - phaseStartedAt) / 1000, calls, errors });
+  }, PROGRESS_INTERVAL_MS);
+  try {
+    const startAll = () => {
+      for (const worker of workers) worker.start();
     };
-    const close = (): void => {
-      if (closed || !opened) return;
-      const cpu = process.cpuUsage(opened.cpu);
-      closed = {
-        seconds: (performance.now() - opened.at) / 1000,
-        loadCpuMs: (cpu.user + cpu.system) / 1000,
-        server: serverWindowOf(opened.server),
-        others: othersOf(opened.others),
-        unfinished: 0,
-      };
-      for (const timer of timers) clearTimeout(timer);
-      signal?.removeEventListener('abort', abort);
-      timers.push(setTimeout(cancelAll, settings.drainTimeoutMs));
-      for (const worker of workers) worker.wrapUp();
-      tally.stop();
-    };
-    const cancelAll = (): void => {
-      if (closed) closed.unfinished = tally.running;
-      for (const worker of workers) worker.cancel();
-    };
-    tally.onCountReached = close;
-    tally.onIdle = () => {
-      for (const timer of timers) clearTimeout(timer);
-      if (closed) resolve(closed);
-    };
-    if (onProgress) {
-      const progress = setInterval(() => {
-        const ended = tally.ended - endedBefore;
-        const errors = tally.endedFailed - failedBefore;
-        const seconds = (performance.now() - phaseStartedAt) / 1000;
-        onProgress({ phase: opened ? 'measure' : 'warmup', seconds, calls: ended - errors, errors });
-      }, PROGRESS_INTERVAL_MS);
-      timers.push(progress);
+    if (settings.warmupMs > 0) {
+      startAll();
+      await delay(settings.warmupMs, early);
     }
 
-    const abort = (): void => {
-      if (!opened) open();
-      close();
+    phase = 'measure';
+    phaseStartedAt = performance.now();
+    [endedBefore, failedBefore] = [tally.ended, tally.endedFailed];
+    const server = settings.serverPid === undefined ? undefined : startProcessWindow(settings.serverPid);
+    const others = settings.otherPids.map((pid) => startProcessWindow(pid));
+    const cpu = process.cpuUsage();
+    tally.openWindow();
+    // Without a warm-up, the first calls are measured ones (with `count`, they are among the count).
+    if (settings.warmupMs === 0) startAll();
+    await Promise.race([
+      countReached,
+      ...(settings.durationMs === undefined ? [] : [delay(settings.durationMs, early)]),
+      ...(early.aborted ? [] : [new Promise((resolve) => early.addEventListener('abort', resolve))]),
+    ]);
+
+    const used = process.cpuUsage(cpu);
+    const window: MeasuredWindow = {
+      seconds: (performance.now() - phaseStartedAt) / 1000,
+      loadCpuMs: (used.user + used.system) / 1000,
+      server: windowOf(server),
+      others: others.length > 0 ? allOrNone(others.map(windowOf)) : undefined,
+      unfinished: 0,
     };
-
-    if (settings.warmupMs > 0) timers.push(setTimeout(open, settings.warmupMs));
-    else open();
-    signal?.addEventListener('abort', abort, { once: true });
-    for (const worker of workers) worker.start();
-    if (signal?.aborted) abort();
-  });
+    for (const worker of workers) worker.wrapUp();
+    tally.stop();
+    const drained = await Promise.race([idle.then(() => true), delay(settings.drainTimeoutMs, over.signal)]);
+    if (drained !== true) {
+      window.unfinished = tally.running;
+      for (const worker of workers) worker.cancel();
+      await idle;
+    }
+    return window;
+  } finally {
+    clearInterval(progress);
+    over.abort();
+  }
 }
 
-/** What the other processes used; undefined when any has gone. */
-function othersOf(ends: (() => ProcessWindow)[]): ProcessWindow[] | undefined {
-  if (ends.length === 0) return undefined;
-  const windows = ends.map(serverWindowOf);
-  return windows.every((w): w is ProcessWindow => w !== undefined) ? windows : undefined;
-}
-
-/** The server's share of the window; undefined when the process has gone (its calls then failed). */
-function serverWindowOf(end: (() => ProcessWindow) | undefined): ProcessWindow | undefined {
+/** What a process used in the window; undefined when it has gone (its calls then failed). */
+function windowOf(end: (() => ProcessWindow) | undefined): ProcessWindow | undefined {
   try {
     return end?.();
   } catch {
     return undefined;
   }
+}
+
+function allOrNone<T>(values: (T | undefined)[]): T[] | undefined {
+  return values.every((value) => value !== undefined) ? (values as T[]) : undefined;
 }
 
 function resultOf(settings: LoadSettings, tally: Tally, window: MeasuredWindow): LoadResult {

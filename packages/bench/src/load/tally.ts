@@ -29,10 +29,12 @@ export class Tally {
   ended = 0;
   endedFailed = 0;
   running = 0;
-  /** Called when the last of the `count` measured calls has ended. */
-  onCountReached: () => void = () => {};
-  /** Called when the run has stopped and no call is running any more. */
-  onIdle: () => void = () => {};
+  /** Resolves when the last of the `count` measured calls has ended. */
+  readonly countReached: Promise<void>;
+  /** Resolves when the run has stopped and no call is running any more. */
+  readonly idle: Promise<void>;
+  private reachCount = () => {};
+  private becomeIdle = () => {};
   private phase: Phase = 'warmup';
   private toStart: number;
   private measuredRunning = 0;
@@ -40,21 +42,22 @@ export class Tally {
   /** `count`: the calls to measure; undefined measures by duration. */
   constructor(private readonly count: number | undefined) {
     this.toStart = count ?? Number.POSITIVE_INFINITY;
-  }
-
-  get measuring(): boolean {
-    return this.phase === 'measure';
+    this.countReached = new Promise((resolve) => {
+      this.reachCount = resolve;
+    });
+    this.idle = new Promise((resolve) => {
+      this.becomeIdle = resolve;
+    });
   }
 
   openWindow(): void {
     this.phase = 'measure';
-    if (this.count === 0) this.onCountReached();
   }
 
-  /** No call starts any more; the ones still running end in their own time (see onIdle). */
+  /** No call starts any more; the ones still running end in their own time (see idle). */
   stop(): void {
     this.phase = 'stopped';
-    if (this.running === 0) this.onIdle();
+    if (this.running === 0) this.becomeIdle();
   }
 
   /** Asks to start a call; every ticket but REFUSED must be given back to succeed or fail once. */
@@ -109,8 +112,8 @@ export class Tally {
     this.running--;
     if (ticket === MEASURED) {
       this.measuredRunning--;
-      if (this.phase === 'measure' && this.toStart === 0 && this.measuredRunning === 0) this.onCountReached();
+      if (this.phase === 'measure' && this.toStart === 0 && this.measuredRunning === 0) this.reachCount();
     }
-    if (this.phase === 'stopped' && this.running === 0) this.onIdle();
+    if (this.phase === 'stopped' && this.running === 0) this.becomeIdle();
   }
 }

@@ -1,9 +1,27 @@
 import type { EventEmitter } from 'node:events';
-import { type CallOptions, type StatusObject, status } from '@grpc/grpc-js';
-import { REFUSED, type Tally, type Ticket } from './tally';
+import {
+  type CallOptions,
+  type Client,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ClientWritableStream,
+  type ServiceError,
+  type StatusObject,
+  status,
+} from '@grpc/grpc-js';
+import {
+  type AllStreamResponse,
+  type GetStreamResponse,
+  GreeterService,
+  type HelloReply,
+  type PutStreamResponse,
+  StreamServiceService,
+} from '@repo/proto';
+import type { LoadKind, LoadSettings } from './options';
+import { REFUSED, reasonOf, type Tally, type Ticket } from './tally';
 
 /** The request of every call is serialized once, before the run: grpc-js then sends that buffer as is. */
-export const passThrough = (message: Buffer): Buffer => message;
+const passThrough = (message: Buffer): Buffer => message;
 
 /** For the 'error' event that grpc-js emits before 'status': the status is what we read. */
 const ignore = (): void => {};
@@ -13,7 +31,7 @@ const ignore = (): void => {};
  * and, when it is OK, after 'end' too, so that every message has been delivered first (the
  * status can overtake messages still in the stream's buffer).
  */
-export function whenCallEnds(call: EventEmitter, done: (code: status) => void): void {
+function whenCallEnds(call: EventEmitter, done: (code: status) => void): void {
   let code: status | undefined;
   let ended = false;
   let settled = false;
@@ -33,35 +51,44 @@ export function whenCallEnds(call: EventEmitter, done: (code: status) => void): 
   call.on('error', ignore);
 }
 
-/** What every worker of a run gets. */
-export interface WorkerContext {
-  tally: Tally;
-  /** The deadline of each call, in ms; undefined: none. */
-  timeoutMs: number | undefined;
+/** A call in progress, as its worker cancels it (it then ends with CANCELLED). */
+interface Call {
+  cancel(): void;
 }
 
 /**
  * One slot of the closed loop: it runs one call at a time and starts the next as soon as the
- * previous one has ended, until the tally refuses. Subclasses issue the call (`begin`) and
- * report its end with `succeeded` or `failed`, exactly once.
+ * previous one has ended, until the tally refuses. What a call is comes from CALLS, by kind;
+ * each call reports its end with `end`, exactly once.
  */
-export abstract class Worker {
-  protected ticket: Ticket = REFUSED;
+export class Worker {
+  ticket: Ticket = REFUSED;
   /** performance.now() when the current call started, in ms. */
-  protected startedAt = 0;
+  startedAt = 0;
   /** Set once the window has closed: a streaming call then stops sending and half-closes. */
-  protected wrappingUp = false;
+  wrappingUp = false;
+  private call: Call | undefined;
+  private readonly begin: () => Call;
+  /** The deadline of each call, in ms; undefined: none. */
+  private readonly timeoutMs: number | undefined;
   private readonly noOptions: CallOptions = {};
 
-  constructor(protected readonly context: WorkerContext) {}
+  constructor(
+    readonly tally: Tally,
+    client: Client,
+    settings: LoadSettings,
+  ) {
+    this.timeoutMs = settings.timeoutMs;
+    this.begin = CALLS[settings.kind](this, client, settings);
+  }
 
   /** Starts the next call, unless the run wants no more. */
   readonly start = (): void => {
-    const ticket = this.context.tally.open();
+    const ticket = this.tally.open();
     if (ticket === REFUSED) return;
     this.ticket = ticket;
     this.startedAt = performance.now();
-    this.begin();
+    this.call = this.begin();
   };
 
   /**
@@ -72,35 +99,180 @@ export abstract class Worker {
     this.wrappingUp = true;
   }
 
-  /** Cancels the call in progress, if any (it then ends with CANCELLED). */
-  abstract cancel(): void;
-
-  protected abstract begin(): void;
+  /** Cancels the call in progress, if any. */
+  cancel(): void {
+    this.call?.cancel();
+  }
 
   /** The options of a new call: a shared empty object unless each call needs its own deadline. */
-  protected callOptions(): CallOptions {
-    const { timeoutMs } = this.context;
-    return timeoutMs === undefined ? this.noOptions : { deadline: Date.now() + timeoutMs };
+  callOptions(): CallOptions {
+    return this.timeoutMs === undefined ? this.noOptions : { deadline: Date.now() + this.timeoutMs };
   }
 
-  /** Nanoseconds since `since` (a performance.now() reading, in ms). */
-  protected nanosSince(since: number): number {
-    return (performance.now() - since) * 1e6;
-  }
-
-  /** The call ended well: the next one starts at once (this runs in an I/O callback). */
-  protected succeeded(latencyNs?: number): void {
-    this.context.tally.succeed(this.ticket, latencyNs);
-    this.start();
+  /** Nanoseconds since the current call started. */
+  nanos(): number {
+    return (performance.now() - this.startedAt) * 1e6;
   }
 
   /**
-   * The call failed: the next one starts on a later turn of the event loop. A channel that
-   * cannot connect fails calls without any I/O, and the timers that end the run must get
-   * their turn.
+   * The call ended with `code`; `bad` when it ended OK with a wrong or missing answer
+   * (BAD_PAYLOAD). A success starts the next call at once (this runs in an I/O callback); a
+   * failure on a later turn of the event loop: a channel that cannot connect fails calls without
+   * any I/O, and the timers that end the run must get their turn.
    */
-  protected failed(reason: string): void {
-    this.context.tally.fail(this.ticket, reason);
+  end(code: status, bad: boolean, latencyNs?: number): void {
+    this.call = undefined;
+    if (!bad && code === status.OK) {
+      this.tally.succeed(this.ticket, latencyNs);
+      this.start();
+      return;
+    }
+    this.tally.fail(this.ticket, bad ? 'BAD_PAYLOAD' : reasonOf(code));
     setImmediate(this.start);
   }
 }
+
+/** Sets up what every call of a worker shares, and returns what starts one call. */
+type CallKind = (worker: Worker, client: Client, settings: LoadSettings) => () => Call;
+
+/** helloworld.Greeter/SayHello; a reply other than `Hello <name>` is BAD_PAYLOAD. */
+const unary: CallKind = (worker, client, { name }) => {
+  const { path, requestSerialize, responseDeserialize } = GreeterService.sayHello;
+  const request = requestSerialize({ name });
+  const expected = `Hello ${name}`;
+  // One callback for every call of this worker: grpc-js calls it exactly once per call.
+  const onReply = (err: ServiceError | null, reply?: HelloReply): void => {
+    const latencyNs = worker.nanos();
+    worker.end(err ? err.code : status.OK, !err && reply?.message !== expected, latencyNs);
+  };
+  return () =>
+    client.makeUnaryRequest(path, passThrough, responseDeserialize, request, worker.callOptions(), onReply);
+};
+
+/**
+ * stream.v1.StreamService/GetStream. Every message must carry the next index from 1, the text
+ * and the filler's length, and there must be `messagesPerCall` of them; otherwise the call is
+ * cancelled at once and counts as BAD_PAYLOAD. Latency is the whole call's.
+ */
+const getStream: CallKind = (worker, client, { text, messagesPerCall: count, payloadBytes }) => {
+  const { path, requestSerialize, responseDeserialize } = StreamServiceService.getStream;
+  const request = requestSerialize({ text, count, payloadBytes, intervalMs: 0 });
+  return () => {
+    const { tally, ticket } = worker;
+    const call = client.makeServerStreamRequest(
+      path,
+      passThrough,
+      responseDeserialize,
+      request,
+      worker.callOptions(),
+    ) as ClientReadableStream<GetStreamResponse>;
+    let received = 0;
+    let bad = false;
+    call.on('data', (message: GetStreamResponse) => {
+      if (bad) return;
+      received++;
+      if (message.index !== received || message.text !== text || message.payload.length !== payloadBytes) {
+        bad = true;
+        call.cancel();
+        return;
+      }
+      tally.message(ticket);
+    });
+    whenCallEnds(call, (code) =>
+      worker.end(code, bad || (code === status.OK && received !== count), worker.nanos()),
+    );
+    return call;
+  };
+};
+
+/**
+ * stream.v1.StreamService/PutStream: `messagesPerCall` messages of the text (or of
+ * `payloadBytes` bytes of "x"), written as fast as the call's flow control allows, then the
+ * half-close. The summary must confirm the count and the total UTF-8 length, or the call counts
+ * as BAD_PAYLOAD. Latency is the whole call's; the messages count once the summary confirms them.
+ */
+const putStream: CallKind = (worker, client, { text: given, messagesPerCall: count, payloadBytes }) => {
+  const { path, requestSerialize, responseDeserialize } = StreamServiceService.putStream;
+  const text = payloadBytes > 0 ? 'x'.repeat(payloadBytes) : given;
+  const message = requestSerialize({ text });
+  const expectedBytes = Buffer.byteLength(text, 'utf8') * count;
+  return () => {
+    let finished = false;
+    const call = client.makeClientStreamRequest(
+      path,
+      passThrough,
+      responseDeserialize,
+      worker.callOptions(),
+      (err: ServiceError | null, summary?: PutStreamResponse) => {
+        finished = true;
+        const bad = !err && (summary?.count !== count || summary.bytes !== expectedBytes);
+        if (!err && !bad) worker.tally.messagesConfirmed(worker.ticket, count);
+        worker.end(err ? err.code : status.OK, bad, worker.nanos());
+      },
+    ) as ClientWritableStream<Buffer>;
+    let sent = 0;
+    const pump = (): void => {
+      while (!finished && sent < count && !worker.wrappingUp) {
+        sent++;
+        if (!call.write(message)) {
+          if (sent < count && !worker.wrappingUp) call.once('drain', pump);
+          else call.end();
+          return;
+        }
+      }
+      if (!finished) call.end();
+    };
+    pump();
+    return call;
+  };
+};
+
+/**
+ * stream.v1.StreamService/AllStream: `messagesPerCall` names a call, each sent once the previous
+ * greeting has arrived, so that every round trip (client, stream service, Greeter and back) is
+ * timed alone; latency is per message. A greeting other than `Hello <name>`, or a call that ends
+ * OK with fewer of them, counts as BAD_PAYLOAD.
+ */
+const allStream: CallKind = (worker, client, { name, messagesPerCall: count }) => {
+  const { path, requestSerialize, responseDeserialize } = StreamServiceService.allStream;
+  const message = requestSerialize({ name });
+  const expected = `Hello ${name}`;
+  return () => {
+    const { tally, ticket } = worker;
+    const call = client.makeBidiStreamRequest(
+      path,
+      passThrough,
+      responseDeserialize,
+      worker.callOptions(),
+    ) as ClientDuplexStream<Buffer, AllStreamResponse>;
+    let received = 0;
+    let bad = false;
+    let sentAt = performance.now();
+    call.on('data', (reply: AllStreamResponse) => {
+      if (bad) return;
+      if (reply.message !== expected || received === count) {
+        bad = true;
+        call.cancel();
+        return;
+      }
+      received++;
+      tally.message(ticket, (performance.now() - sentAt) * 1e6);
+      if (received < count && !worker.wrappingUp) {
+        sentAt = performance.now();
+        call.write(message);
+      } else {
+        call.end();
+      }
+    });
+    whenCallEnds(call, (code) => worker.end(code, bad || (code === status.OK && received !== count)));
+    call.write(message);
+    return call;
+  };
+};
+
+const CALLS: Record<LoadKind, CallKind> = {
+  unary,
+  'get-stream': getStream,
+  'put-stream': putStream,
+  'all-stream': allStream,
+};

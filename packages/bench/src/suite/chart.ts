@@ -19,7 +19,7 @@ export function formatValue(value: number): string {
 }
 
 /** The vega-lite spec: one horizontal bar chart per panel, each on its own scale, ours in blue. */
-export function chartSpec(title: string, panels: ChartPanel[]): TopLevelSpec {
+function chartSpec(title: string, panels: ChartPanel[]): TopLevelSpec {
   return {
     title,
     background: 'white',

@@ -99,42 +99,27 @@ function telemetryTable(result: ScenarioResult): string[] {
   const rows = telemetryRows(result);
   const unit = per(result.scenario.unit);
   const hasCompanion = rows.some((row) => row.companionCpuUs !== undefined);
-  const head = [
-    'ours',
-    result.scenario.unit,
-    '÷ (a)',
-    ...(result.scenario.latency ? ['p50 µs'] : []),
-    ...(hasCompanion
-      ? [`stream CPU µs per ${unit}`, `greeter CPU µs per ${unit}`, `both, µs per ${unit}`]
-      : [`server CPU µs per ${unit}`]),
-    '÷ (a)',
-    `cost per ${unit}, µs`,
-    `spans exported per ${unit}`,
-    'peak RSS MB',
-    `CPU µs per ${unit}, each run`,
-  ];
-  const cpuCells = (row: TelemetryRow) =>
-    hasCompanion
-      ? [
-          formatValue(medianOf(result, row.name, cpu)),
-          row.companionCpuUs === undefined ? 'n/a' : formatValue(row.companionCpuUs),
-          formatValue(row.cpuUs),
-        ]
-      : [formatValue(row.cpuUs)];
-  const lines = rows.map((row, index) => [
-    row.label,
-    formatValue(row.rate),
-    index === 0 ? '' : x(row.rateRatio),
-    ...(result.scenario.latency ? [row.p50 === undefined ? 'n/a' : formatValue(row.p50)] : []),
-    ...cpuCells(row),
-    index === 0 ? '' : x(row.cpuRatio),
-    index === 0 ? '' : signed(row.costUs),
-    row.spansPerUnit === undefined ? '' : row.spansPerUnit.toFixed(2),
-    formatValue(row.peakRssMb),
-    (result.samples[row.name] ?? []).map((sample) => formatValue(totalCpu(sample))).join(', '),
-  ]);
+  /** A cell left empty on the first row, the variant the others are compared with. */
+  const vsFirst = (cell: (row: TelemetryRow) => string) => (row: TelemetryRow, index: number) =>
+    index === 0 ? '' : cell(row);
   return [
-    ...tableOf(result.scenario.title, head, lines),
+    ...table<TelemetryRow>(result.scenario.title, rows, [
+      ['ours', (row) => row.label],
+      [result.scenario.unit, (row) => formatValue(row.rate)],
+      ['÷ (a)', vsFirst((row) => x(row.rateRatio))],
+      result.scenario.latency && ['p50 µs', (row) => orNa(row.p50)],
+      hasCompanion && [`stream CPU µs per ${unit}`, (row) => formatValue(medianOf(result, row.name, cpu))],
+      hasCompanion && [`greeter CPU µs per ${unit}`, (row) => orNa(row.companionCpuUs)],
+      [hasCompanion ? `both, µs per ${unit}` : `server CPU µs per ${unit}`, (row) => formatValue(row.cpuUs)],
+      ['÷ (a)', vsFirst((row) => x(row.cpuRatio))],
+      [`cost per ${unit}, µs`, vsFirst((row) => signed(row.costUs))],
+      [`spans exported per ${unit}`, (row) => row.spansPerUnit?.toFixed(2) ?? ''],
+      ['peak RSS MB', (row) => formatValue(row.peakRssMb)],
+      [
+        `CPU µs per ${unit}, each run`,
+        (row) => (result.samples[row.name] ?? []).map((sample) => formatValue(totalCpu(sample))).join(', '),
+      ],
+    ]),
     `Medians of ${runsOf([result])} runs each, in the order ${roundOrder(result.scenario, 0)
       .map((name) => telemetryLabelOf(name).slice(0, 3))
       .join(' ')}, the next round in reverse. Cost per ${unit}: CPU µs per ${unit} minus that of (a).${
@@ -144,17 +129,23 @@ function telemetryTable(result: ScenarioResult): string[] {
   ];
 }
 
-/** A scenario's heading and a Markdown table, followed by an empty line. */
-function tableOf(title: string, head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+/** A column of a table: its heading and its cell in a row; `false` leaves it out. */
+type Column<Row> = readonly [head: string, cell: (row: Row, index: number) => string] | false;
+
+/** A heading and a Markdown table of `rows`, one cell per column, followed by an empty line. */
+function table<Row>(title: string, rows: readonly Row[], columns: Column<Row>[]): string[] {
+  const shown = columns.filter((column) => column !== false);
   return [
     `### ${title}`,
     '',
-    `| ${head.join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    `| ${shown.map(([head]) => head).join(' | ')} |`,
+    `| ${shown.map(() => '---').join(' | ')} |`,
+    ...rows.map((row, index) => `| ${shown.map(([, cell]) => cell(row, index)).join(' | ')} |`),
     '',
   ];
 }
+
+const orNa = (value: number | undefined) => (value === undefined ? 'n/a' : formatValue(value));
 
 /** The errors of every call in a scenario, or that there were none. */
 function errorsSentenceOf(result: ScenarioResult): string {
@@ -270,30 +261,26 @@ export function goalsOf(suite: SuiteResult): Goal[] {
 }
 
 function scenarioTable(result: ScenarioResult): string[] {
-  const ours = result.scenario.servers[0] as ContenderName;
-  const hasLatency = result.scenario.latency;
-  const head = [
-    'server',
-    result.scenario.unit,
-    ...(hasLatency ? ['p50 µs', 'p99 µs'] : []),
-    'server CPU µs per unit',
-    'peak RSS MB',
-    'ours ÷ it',
+  const { servers, unit, latency, title } = result.scenario;
+  const ours = servers[0] as ContenderName;
+  const median = (measure: (s: Sample) => number | undefined) => (name: ContenderName) =>
+    formatValue(medianOf(result, name, measure));
+  return [
+    ...table(title, servers, [
+      ['server', (name) => (isOurs(name) ? `**${labelOf(name)}**` : labelOf(name))],
+      [unit, median(rate)],
+      latency && ['p50 µs', median(p50)],
+      latency && ['p99 µs', median(p99)],
+      ['server CPU µs per unit', median(cpu)],
+      ['peak RSS MB', median(rss)],
+      [
+        'ours ÷ it',
+        (name) => (name === ours ? '' : x(medianOf(result, ours, rate) / medianOf(result, name, rate))),
+      ],
+    ]),
+    errorsSentenceOf(result),
+    '',
   ];
-  const rows = result.scenario.servers.map((name) => {
-    const value = medianOf(result, name, rate);
-    return [
-      isOurs(name) ? `**${labelOf(name)}**` : labelOf(name),
-      formatValue(value),
-      ...(hasLatency
-        ? [formatValue(medianOf(result, name, p50)), formatValue(medianOf(result, name, p99))]
-        : []),
-      formatValue(medianOf(result, name, cpu)),
-      formatValue(medianOf(result, name, rss)),
-      name === ours ? '' : x(medianOf(result, ours, rate) / value),
-    ];
-  });
-  return [...tableOf(result.scenario.title, head, rows), errorsSentenceOf(result), ''];
 }
 
 /** The generated part of BENCHMARKS.md, between BEGIN and END. */
@@ -303,7 +290,6 @@ export function renderReport(
   command: string,
   chartPath: string,
 ): string {
-  const goals = goalsOf(suite);
   const mark = (met: boolean | undefined) => (met === undefined ? 'reported' : met ? 'met' : '**missed**');
   const pinning = suite.pinned
     ? `servers pinned to CPU ${suite.pinned.server}, load generators to CPU ${suite.pinned.load} (taskset)`
@@ -315,23 +301,22 @@ export function renderReport(
     '',
     `![Benchmark chart](${chartPath})`,
     '',
-    '### Goals',
-    '',
-    '| goal | measured | |',
-    '| --- | --- | --- |',
-    ...goals.map((goal) => `| ${goal.goal} | ${goal.measured} | ${mark(goal.met)} |`),
-    '',
+    ...table('Goals', goalsOf(suite), [
+      ['goal', (goal) => goal.goal],
+      ['measured', (goal) => goal.measured],
+      ['', (goal) => mark(goal.met)],
+    ]),
     ...suite.results.filter((result) => !result.scenario.telemetry).flatMap(scenarioTable),
     ...suite.results.filter((result) => result.scenario.telemetry).flatMap(telemetryTable),
-    '### Start-up: process start to SERVING (ours: health Check; baselines: first SayHello)',
-    '',
-    '| server | median ms | runs (ms) |',
-    '| --- | --- | --- |',
-    ...suite.startup.map(
-      (s) =>
-        `| ${labelOf(s.name)} | ${s.medianMs.toFixed(0)} | ${s.samplesMs.map((v) => v.toFixed(0)).join(', ')} |`,
+    ...table(
+      'Start-up: process start to SERVING (ours: health Check; baselines: first SayHello)',
+      suite.startup,
+      [
+        ['server', (s) => labelOf(s.name)],
+        ['median ms', (s) => s.medianMs.toFixed(0)],
+        ['runs (ms)', (s) => s.samplesMs.map((v) => v.toFixed(0)).join(', ')],
+      ],
     ),
-    '',
     END,
   ];
   return lines.join('\n');

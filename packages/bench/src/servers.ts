@@ -34,10 +34,12 @@ export interface Contender {
   entry(): string;
   /** Environment on top of ours: LOG_LEVEL=info for our services, their production default. */
   env: Readonly<Record<string, string>>;
-  /** It calls helloworld.Greeter at GREETER_ADDR, which startServer provides unless told. */
-  needsGreeter: boolean;
-  /** Ours only: its telemetry, and the Greeter startServer starts for it (same telemetry). */
+  /** Ours only: its telemetry. */
   telemetry?: Telemetry;
+  /**
+   * ours-stream only: it calls helloworld.Greeter at GREETER_ADDR, which startServer provides
+   * unless told, with this Greeter (of the same telemetry).
+   */
   greeter?: ContenderName;
 }
 
@@ -83,7 +85,6 @@ const oursContenders = (['greeter', 'stream'] as const).flatMap((service) =>
     {
       entry: () => ours(service),
       env: { LOG_LEVEL: 'info' },
-      needsGreeter: service === 'stream',
       telemetry,
       ...(service === 'stream' && { greeter: `ours-greeter${VARIANTS[telemetry]}` as ContenderName }),
     },
@@ -93,7 +94,6 @@ const oursContenders = (['greeter', 'stream'] as const).flatMap((service) =>
 const baseline = (file: string): Contender => ({
   entry: () => join(__dirname, '..', 'dist', 'baselines', file),
   env: {},
-  needsGreeter: false,
 });
 
 export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
@@ -177,8 +177,8 @@ export async function startServer(name: ContenderName, options: StartOptions = {
   let companion: RunningServer | undefined;
   const probe = contender.telemetry ? undefined : sayHelloProbe();
   try {
-    if (contender.needsGreeter && env.GREETER_ADDR === undefined) {
-      companion = await startServer(contender.greeter ?? 'ours-greeter', { cpu: options.cpu, otlpEndpoint });
+    if (contender.greeter && env.GREETER_ADDR === undefined) {
+      companion = await startServer(contender.greeter, { cpu: options.cpu, otlpEndpoint });
       env.GREETER_ADDR = companion.target;
     }
     const prefix = await pinTo(options.cpu);
@@ -242,7 +242,7 @@ export async function measureStartup(
   runs: number,
   cpu?: number,
 ): Promise<StartupResult> {
-  const greeter = CONTENDERS[name].needsGreeter ? await startServer('ours-greeter', { cpu }) : undefined;
+  const greeter = CONTENDERS[name].greeter ? await startServer('ours-greeter', { cpu }) : undefined;
   const samplesMs: number[] = [];
   try {
     for (let run = 0; run < runs; run++) {

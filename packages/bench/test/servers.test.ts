@@ -33,7 +33,7 @@ describe('startServer', () => {
         } else {
           expect(server.pinnedCpu).toBeNull();
         }
-        expect(Boolean(server.companion)).toBe(CONTENDERS[name].needsGreeter);
+        expect(Boolean(server.companion)).toBe(CONTENDERS[name].greeter !== undefined);
         const traced = name.endsWith('-traced') || name.endsWith('-otel-grpc');
         expect(Boolean(server.sink)).toBe(traced);
         expect(server.metricsPort === undefined).toBe(!CONTENDERS[name].telemetry || name.endsWith('-off'));

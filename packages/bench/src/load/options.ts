@@ -40,10 +40,6 @@ export interface LoadOptions {
   payloadBytes?: number;
   /** Deadline of every call, in ms (default none: a deadline costs grpc-js a timer per call). */
   timeoutMs?: number;
-  /** How long to wait for the connections before starting anyway, in ms (default 5 000). */
-  connectTimeoutMs?: number;
-  /** How long calls still running at the end may take before they are cancelled, in ms (default 2 000). */
-  drainTimeoutMs?: number;
   /** A process to measure over the window: the server's CPU time and memory (Linux /proc). */
   serverPid?: number;
   /** More processes measured over the same window (a server's backend, e.g. the Greeter ours-stream calls). */
@@ -109,7 +105,7 @@ export interface LoadResult {
   /** Failed calls within the window, by gRPC status name, or BAD_PAYLOAD for an OK call with a wrong answer. */
   errors: Record<string, number>;
   /**
-   * Calls still running drainTimeoutMs after the window closed, then cancelled (not counted
+   * Calls still running 2 s after the window closed, then cancelled (not counted
    * anywhere else). PutStream and AllStream calls stop sending and half-close when the window
    * closes; unary and GetStream calls run their course.
    */
@@ -131,8 +127,6 @@ export const LOAD_DEFAULTS = {
   name: 'world',
   text: 'hello',
   payloadBytes: 0,
-  connectTimeoutMs: 5_000,
-  drainTimeoutMs: 2_000,
 } as const;
 
 type Optional = 'count' | 'durationMs' | 'timeoutMs' | 'serverPid';
@@ -151,8 +145,6 @@ const MINIMUMS = {
   messagesPerCall: 1,
   payloadBytes: 0,
   timeoutMs: 1,
-  connectTimeoutMs: 0,
-  drainTimeoutMs: 0,
   serverPid: 1,
 } as const;
 

@@ -13,12 +13,16 @@ import { Tally } from './tally';
 import { Worker } from './worker';
 
 const PROGRESS_INTERVAL_MS = 1_000;
+/** How long to wait for the connections before starting anyway. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** How long calls still running at the end may take before they are cancelled. */
+const DRAIN_TIMEOUT_MS = 2_000;
 
 /**
  * Drives load at `options.target` in a closed loop: `connections` HTTP/2 connections, each with
  * `streams` calls outstanding, a new call starting as soon as one ends. Unmeasured warm-up
  * first, then the measured window (`durationMs`, or until `count` calls have ended), then up
- * to `drainTimeoutMs` for the calls still running, which are then cancelled.
+ * to DRAIN_TIMEOUT_MS for the calls still running, which are then cancelled.
  *
  * Every response is checked (see LoadKind): a call counts as a success only with status OK and
  * exactly the expected payload; anything else counts in `errors` under its status name, or
@@ -30,7 +34,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   for (const pid of [settings.serverPid ?? [], settings.otherPids].flat()) usageOf(pid);
   const clients = createClients(settings.kind, settings.target, settings.connections);
   try {
-    await Promise.all(clients.map((client) => whenConnected(client, settings.connectTimeoutMs)));
+    await Promise.all(clients.map((client) => whenConnected(client, CONNECT_TIMEOUT_MS)));
     const tally = new Tally(settings.count);
     const workers = clients.flatMap((client) =>
       Array.from({ length: settings.streams }, () => new Worker(tally, client, settings)),
@@ -111,7 +115,7 @@ async function measure(
     };
     for (const worker of workers) worker.wrapUp();
     tally.stop();
-    const drained = await Promise.race([idle.then(() => true), delay(settings.drainTimeoutMs, over.signal)]);
+    const drained = await Promise.race([idle.then(() => true), delay(DRAIN_TIMEOUT_MS, over.signal)]);
     if (drained !== true) {
       window.unfinished = tally.running;
       for (const worker of workers) worker.cancel();

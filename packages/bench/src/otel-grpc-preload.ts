@@ -1,7 +1,7 @@
 // NOT PRODUCT CODE. The other way to trace our services, measured against the kits' own tracing
-// by `pnpm bench` and src/tracing-approaches.ts: `@opentelemetry/instrumentation-grpc`, which
-// patches grpc-js (Server.prototype.register, makeGenericClientConstructor, Client.prototype's
-// make*Request) when grpc-js is loaded, so it has to run before anything loads grpc-js:
+// by `pnpm bench`: `@opentelemetry/instrumentation-grpc`, which patches grpc-js
+// (Server.prototype.register, makeGenericClientConstructor, Client.prototype's make*Request)
+// when grpc-js is loaded, so it has to run before anything loads grpc-js:
 //
 //   BENCH_OTEL_GRPC_ENDPOINT=http://127.0.0.1:4318 node --require <this file> services/greeter/dist/main.js
 //

@@ -13,7 +13,6 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { createPutSummary } from './put-summary';
 
 interface GetStreamRequest {
   text: string;
@@ -71,13 +70,39 @@ async function getStream(call: grpc.ServerWritableStream<GetStreamRequest, unkno
   if (!cancelled) call.end();
 }
 
+const FIRST_TEXTS = 3;
+const PREVIEW_CHARS = 24;
+
+function clip(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= PREVIEW_CHARS ? text : `${chars.slice(0, PREVIEW_CHARS - 1).join('')}…`;
+}
+
+/**
+ * PutStream's answer, the same summary as our stream service's (services/stream/src/put-stream.ts),
+ * so that the two are comparable message for message: count, total UTF-8 bytes, and a preview
+ * made of the first three texts, an ellipsis when some were left out, and the last one, each cut
+ * to 24 characters. Constant memory: only the first three and the latest text are kept.
+ */
 function putStream(
   call: grpc.ServerReadableStream<{ text: string }, unknown>,
   callback: grpc.sendUnaryData<unknown>,
 ): void {
-  const summary = createPutSummary();
-  call.on('data', (message: { text: string }) => summary.add(message.text));
-  call.on('end', () => callback(null, summary.result()));
+  let count = 0;
+  let bytes = 0;
+  const first: string[] = [];
+  let latest = '';
+  call.on('data', ({ text }: { text: string }) => {
+    count++;
+    bytes += Buffer.byteLength(text, 'utf8');
+    if (first.length < FIRST_TEXTS) first.push(clip(text));
+    else latest = text;
+  });
+  call.on('end', () => {
+    const preview = [...first, ...(count > FIRST_TEXTS + 1 ? ['…'] : [])];
+    if (count > FIRST_TEXTS) preview.push(clip(latest));
+    callback(null, { count, bytes, preview: preview.join(', ') });
+  });
 }
 
 function allStream(call: grpc.ServerDuplexStream<{ name: string }, unknown>): void {

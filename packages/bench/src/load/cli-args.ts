@@ -79,44 +79,42 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   }
   const defaultTarget =
     kind === 'unary' ? env.GREETER_ADDR || GREETER_TARGET : env.STREAM_ADDR || STREAM_TARGET;
-  const count = optionalPositive('count', values.count);
-  const duration = values.duration === undefined ? undefined : parseDuration('duration', values.duration, 1);
-  const timeoutMs = values.timeout === undefined ? undefined : parseDuration('timeout', values.timeout, 1);
   return {
     help: false,
     json: values.json ?? false,
+    // Left undefined, an option takes runLoad's default (LOAD_DEFAULTS).
     options: {
       target: values.target ?? defaultTarget,
       kind,
-      connections: positive('connections', values.connections, LOAD_DEFAULTS.connections),
-      streams: positive('streams', values.streams, LOAD_DEFAULTS.streams),
-      durationMs: duration ?? (count === undefined ? LOAD_DEFAULTS.durationMs : undefined),
-      warmupMs: values.warmup === undefined ? CLI_WARMUP_MS : parseDuration('warmup', values.warmup, 0),
-      messagesPerCall: positive('messages', values.messages, LOAD_DEFAULTS.messagesPerCall),
-      name: values.name ?? LOAD_DEFAULTS.name,
-      text: values.text ?? LOAD_DEFAULTS.text,
-      payloadBytes: parseCount('payload-bytes', values['payload-bytes'], LOAD_DEFAULTS.payloadBytes),
-      ...(count !== undefined && { count }),
-      ...(timeoutMs !== undefined && { timeoutMs }),
-      ...(values['server-pid'] !== undefined && {
-        serverPid: positive('server-pid', values['server-pid'], 0),
-      }),
+      connections: integer('connections', values.connections),
+      streams: integer('streams', values.streams),
+      durationMs: duration('duration', values.duration, 1),
+      warmupMs: duration('warmup', values.warmup, 0) ?? CLI_WARMUP_MS,
+      count: integer('count', values.count),
+      messagesPerCall: integer('messages', values.messages),
+      name: values.name,
+      text: values.text,
+      payloadBytes: integer('payload-bytes', values['payload-bytes'], 0),
+      timeoutMs: duration('timeout', values.timeout, 1),
+      serverPid: integer('server-pid', values['server-pid']),
     },
   };
 }
 
-function positive(flag: string, value: string | undefined, fallback: number): number {
-  const parsed = parseCount(flag, value, fallback);
-  if (parsed < 1) throw new UsageError(`--${flag} must be at least 1, got "${value}"`);
+/** The whole number `--flag` gives, of at least `min`; undefined when it is not given. */
+function integer(flag: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseCount(flag, value, 0);
+  if (parsed < min) throw new UsageError(`--${flag} must be at least ${min}, got "${value}"`);
   return parsed;
 }
 
-function optionalPositive(flag: string, value: string | undefined): number | undefined {
-  return value === undefined ? undefined : positive(flag, value, 0);
-}
-
-/** `500ms`, `10s`, `2m`, `1.5s` or a bare number of seconds, in whole milliseconds of at least `minMs`. */
-function parseDuration(flag: string, value: string, minMs: number): number {
+/**
+ * `500ms`, `10s`, `2m`, `1.5s` or a bare number of seconds, in whole milliseconds of at least
+ * `minMs`; undefined when the flag is not given.
+ */
+function duration(flag: string, value: string | undefined, minMs: number): number | undefined {
+  if (value === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
   const unitMs = { ms: 1, s: 1_000, m: 60_000 }[match?.[2] ?? 's'] ?? 1_000;
   const ms = match?.[1] === undefined ? Number.NaN : Math.round(Number(match[1]) * unitMs);

@@ -1,33 +1,17 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { type RunResult, run as runCommand } from '@repo/runner';
 
 /** The repository root, where docker-compose.yml is. */
 export const ROOT = join(__dirname, '..', '..', '..');
 
-export interface ComposeRun {
-  exit: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion, bounded by `timeoutMs`; resolves with its output, never rejects. */
+/** Runs a command from the repository root to completion (@repo/runner's run), bounded by `timeoutMs`. */
 export function run(
   command: string,
   args: string[],
   env: Record<string, string>,
   timeoutMs: number,
-): Promise<ComposeRun> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const exit = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ exit, stdout, stderr });
-      },
-    );
-  });
+): Promise<RunResult> {
+  return runCommand(command, args, { cwd: ROOT, env, timeoutMs });
 }
 
 export interface ContainerState {

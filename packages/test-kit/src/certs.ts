@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { run } from '@repo/runner';
 
 /** scripts/dev-certs.sh, at the repository root. */
 const DEV_CERTS_SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'dev-certs.sh');
@@ -29,12 +28,13 @@ export interface DevCerts {
  */
 export async function createDevCerts(timeoutMs = 10_000): Promise<DevCerts> {
   const dir = await mkdtemp(join(tmpdir(), 'dev-certs-'));
-  try {
-    await promisify(execFile)('bash', [DEV_CERTS_SCRIPT, dir], { timeout: timeoutMs });
-  } catch (err: unknown) {
+  const made = await run('bash', [DEV_CERTS_SCRIPT, dir], { timeoutMs }).catch((err: unknown) => ({
+    exit: 'not run',
+    stderr: err instanceof Error ? err.message : String(err),
+  }));
+  if (made.exit !== 0) {
     await rm(dir, { recursive: true, force: true });
-    const stderr = (err as { stderr?: unknown }).stderr;
-    throw new Error(`${DEV_CERTS_SCRIPT} failed: ${String(stderr || (err as Error).message)}`);
+    throw new Error(`${DEV_CERTS_SCRIPT} failed (${made.exit}): ${made.stderr}`);
   }
   const file = (name: string) => join(dir, name);
   return {

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { run } from '@repo/runner';
 import { type ServiceProcess, spawnService } from '@repo/test-kit';
 
 // Interop with another gRPC implementation: Python's grpcio (gRPC's C core), from Debian's
@@ -12,17 +11,9 @@ const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const PROTOS = dirname(require.resolve('@repo/protos/package.json'));
 const CLIENT = join(__dirname, 'greeter_client.py');
 
-const run = promisify(execFile);
-
-async function python(...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await run(PYTHON, args, { timeout: 20_000 });
-    return { code: 0, stdout };
-  } catch (err: unknown) {
-    const failed = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw err;
-    return { code: failed.code, stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
-  }
+async function python(...args: string[]): Promise<{ code: number | string; stdout: string }> {
+  const { exit, stdout, stderr } = await run(PYTHON, args, { timeoutMs: 20_000 });
+  return { code: exit, stdout: exit === 0 ? stdout : `${stdout}${stderr}` };
 }
 
 describe('a Python grpcio helloworld client', () => {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { envNameOf } from './env-name';
 import { formatLogLine } from './log-format';
 import { type ServiceProcess, startService } from './service-process';
 
@@ -19,17 +20,13 @@ import { type ServiceProcess, startService } from './service-process';
 
 const dir = process.cwd();
 const name = basename(dir);
-const NAME = envName(name);
+const NAME = envNameOf(name);
 const entry = join(dir, 'dist', 'main.js');
 // tsc's summary after each compile in watch mode (TS6193/TS6194); tsc prints it in English
 // unless --locale says otherwise.
 const COMPILED = /Found (\d+) errors?\. Watching for file changes\./;
 // A service that has not announced its port by then is stopped; the next compile tries again.
 const START_TIMEOUT_MS = 60_000;
-
-function envName(service: string): string {
-  return service.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}
 
 /** PORT/METRICS_PORT and the peers' addresses from <NAME>_*, over this process's environment. */
 function serviceEnv(): Record<string, string> {
@@ -40,7 +37,7 @@ function serviceEnv(): Record<string, string> {
   if (metricsPort) env.METRICS_PORT = metricsPort;
   const services = dirname(dir);
   for (const peer of readdirSync(services)) {
-    const PEER = envName(peer);
+    const PEER = envNameOf(peer);
     const peerPort = process.env[`${PEER}_PORT`];
     if (peer === name || !existsSync(join(services, peer, 'package.json'))) continue;
     if (peerPort && !process.env[`${PEER}_ADDR`]) env[`${PEER}_ADDR`] = `localhost:${peerPort}`;

@@ -1,3 +1,4 @@
+export { envNameOf } from './env-name';
 export { formatLogLine } from './log-format';
 export { type RunOptions, type RunResult, run, runNode } from './run';
 export {

@@ -1,4 +1,4 @@
-import { formatLogLine } from '@repo/runner';
+import { envNameOf, formatLogLine } from '@repo/runner';
 import { readInteger } from '@repo/server-kit';
 import { runDemo } from './demo';
 import { type RunningService, startServices, stopServices } from './processes';
@@ -29,7 +29,7 @@ async function main(mode: string | undefined): Promise<number> {
     new Map(
       SERVICES.map((service) => [
         service.name,
-        readInteger(process.env, `${service.name.toUpperCase().replaceAll('-', '_')}_${suffix}`, {
+        readInteger(process.env, `${envNameOf(service.name)}_${suffix}`, {
           fallback: fallback(service),
           min: 0,
           max: 65_535,

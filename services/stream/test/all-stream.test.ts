@@ -5,6 +5,13 @@ import { closedAddress, drain, waitFor } from '@repo/test-kit';
 import { callLines, type Served } from './support/serve';
 import { ALL_STREAM, type Servers, serveStream, startServers } from './support/servers';
 
+/** The stream service's AllStream handler finished, and its call was logged once, as CANCELLED. */
+async function expectEndedCancelled(stream: Served): Promise<void> {
+  await waitFor('the AllStream handler to finish', () => stream.server.handlers.running === 0, 1_000);
+  await waitFor('the AllStream call line', () => callLines(stream, ALL_STREAM).length === 1, 1_000);
+  expect(callLines(stream, ALL_STREAM)).toMatchObject([{ code: 'CANCELLED' }]);
+}
+
 describe('AllStream', () => {
   let servers: Servers;
 
@@ -81,13 +88,7 @@ describe('AllStream', () => {
     }
     expect(received).toEqual(['Hello Ada', 'Hello Grace']);
     expect(error).toMatchObject({ code: status.CANCELLED, details: 'Cancelled on client' });
-    await waitFor(
-      'the AllStream handler to finish',
-      () => servers.stream.server.handlers.running === 0,
-      1_000,
-    );
-    await waitFor('the AllStream call line', () => callLines(servers.stream, ALL_STREAM).length === 1, 1_000);
-    expect(callLines(servers.stream, ALL_STREAM)).toMatchObject([{ code: 'CANCELLED' }]);
+    await expectEndedCancelled(servers.stream);
   });
 
   it('stops the server-side handler when the client leaves the loop early', async () => {
@@ -100,13 +101,7 @@ describe('AllStream', () => {
       if (received.length === 3) break;
     }
     expect(received).toEqual(['Hello name 1', 'Hello name 2', 'Hello name 3']);
-    await waitFor(
-      'the AllStream handler to finish',
-      () => servers.stream.server.handlers.running === 0,
-      1_000,
-    );
-    await waitFor('the AllStream call line', () => callLines(servers.stream, ALL_STREAM).length === 1, 1_000);
-    expect(callLines(servers.stream, ALL_STREAM)).toMatchObject([{ code: 'CANCELLED' }]);
+    await expectEndedCancelled(servers.stream);
     // The Greeter was asked for a few more greetings at most, not for all 10,000.
     expect(servers.greeter.calls.length).toBeLessThan(100);
   });

@@ -1,15 +1,15 @@
 import { credentials } from '@grpc/grpc-js';
-import { StreamServiceClient } from '@repo/proto';
+import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
 import { type LogLine, type ServiceProcess, spawnService } from '@repo/test-kit';
 
 /** The built services' entry points (their `main` exports), each run in a process of its own. */
 export const GREETER_MAIN = require.resolve('@repo/greeter/main');
 export const STREAM_MAIN = require.resolve('@repo/stream/main');
 
-const SAY_HELLO = '/helloworld.Greeter/SayHello';
-export const GET_STREAM = '/stream.v1.StreamService/GetStream';
-export const PUT_STREAM = '/stream.v1.StreamService/PutStream';
-export const ALL_STREAM = '/stream.v1.StreamService/AllStream';
+const SAY_HELLO = GreeterService.sayHello.path;
+export const GET_STREAM = StreamServiceService.getStream.path;
+export const PUT_STREAM = StreamServiceService.putStream.path;
+export const ALL_STREAM = StreamServiceService.allStream.path;
 
 export const MiB = 1024 * 1024;
 

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { StreamServiceClient } from '@repo/proto';
+import { StreamServiceClient, StreamServiceService } from '@repo/proto';
 import { StreamClient } from '@repo/stream-client';
 import { createStreamServer } from '../../src/server';
 import { type Served, serve } from './serve';
 import { serveTestGreeter, type TestGreeter } from './test-greeter';
 
-export const GET_STREAM = '/stream.v1.StreamService/GetStream';
-export const PUT_STREAM = '/stream.v1.StreamService/PutStream';
-export const ALL_STREAM = '/stream.v1.StreamService/AllStream';
+export const GET_STREAM = StreamServiceService.getStream.path;
+export const PUT_STREAM = StreamServiceService.putStream.path;
+export const ALL_STREAM = StreamServiceService.allStream.path;
 
 export const MiB = 1024 * 1024;
 

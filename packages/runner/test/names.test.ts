@@ -1,4 +1,4 @@
-import { formatLogLine } from '../src';
+import { envNameOf, formatLogLine } from '../src';
 
 describe('formatLogLine', () => {
   it('shows a pino line as level, message and fields, after the prefix', () => {
@@ -18,5 +18,12 @@ describe('formatLogLine', () => {
   it('shows any other line as it is', () => {
     expect(formatLogLine('Error: boom', 'stream')).toBe('stream   Error: boom');
     expect(formatLogLine('42')).toBe('42');
+  });
+});
+
+describe('envNameOf', () => {
+  it("is a service's name as the prefix of its variables", () => {
+    expect(envNameOf('greeter')).toBe('GREETER');
+    expect(envNameOf('order-book')).toBe('ORDER_BOOK');
   });
 });

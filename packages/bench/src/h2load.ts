@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HelloRequest } from '@repo/proto';
 import { run } from '@repo/runner';
-import { bytesField, grpcFrame } from './baselines/wire';
+import { grpcFrame } from '@repo/test-kit';
 import { pinTo } from './taskset';
 
 /** h2load's version line (Debian's nghttp2-client), or null when it is not installed. */
@@ -54,7 +55,7 @@ export async function runH2load(options: H2loadOptions): Promise<H2loadResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-h2load-'));
   try {
     const body = join(dir, 'hello-request.bin');
-    await writeFile(body, grpcFrame(bytesField(1, 'world')));
+    await writeFile(body, grpcFrame(HelloRequest.encode({ name: 'world' }).finish()));
     const args = [
       ...['-c', String(options.connections), '-m', String(options.streams), '-t', '1'],
       ...['-D', String(options.durationS), '-d', body],

@@ -105,7 +105,6 @@ describe('runLoad', () => {
       kind: 'unary',
       connections: 2,
       streams: 4,
-      latencyOf: 'call',
       unfinished: 0,
     });
     expect(result.seconds).toBeGreaterThanOrEqual(0.69);
@@ -120,7 +119,6 @@ describe('runLoad', () => {
       streams: 3,
       durationMs: 600,
       messagesPerCall: 20,
-      payloadBytes: 64,
     });
     expectCleanRun(result);
     // Calls that straddle the window's edges bring some of their messages, but no more than one call's worth per stream.
@@ -148,7 +146,6 @@ describe('runLoad', () => {
       messagesPerCall: 5,
     });
     expectCleanRun(result);
-    expect(result.latencyOf).toBe('message');
     expect(result.messages).toBeGreaterThanOrEqual(result.calls * 5 - 3 * 5);
   });
 
@@ -167,18 +164,6 @@ describe('runLoad', () => {
       expect(result).toMatchObject({ calls: 0, errors: {}, unfinished: 0 });
     },
   );
-
-  it('measures exactly `count` calls after the warm-up when asked to', async () => {
-    const result = await runLoad({
-      target: greeter.target,
-      kind: 'unary',
-      streams: 4,
-      warmupMs: 100,
-      count: 57,
-    });
-    expectCleanRun(result);
-    expect(result.calls).toBe(57);
-  });
 
   it('counts a wrong greeting as BAD_PAYLOAD and never as a success', async () => {
     const fake = await startFakeGreeter((name) => `Hi ${name}`);
@@ -201,7 +186,7 @@ describe('runLoad', () => {
         kind: 'unary',
         connections: 3,
         streams: 2,
-        count: 60,
+        durationMs: 200,
       });
       expectCleanRun(result);
       expect(fake.peers.size).toBe(3);
@@ -228,33 +213,24 @@ describe('runLoad', () => {
       kind: 'unary',
       streams: 4,
       durationMs: 500,
-      serverPid: greeter.child.pid,
+      pids: [greeter.child.pid as number],
     });
     expectCleanRun(result);
-    expect(result.server?.cpuMs).toBeGreaterThan(0);
-    expect(result.server?.seconds).toBeCloseTo(result.seconds, 1);
-    expect(result.server?.peakRssBytes).toBeGreaterThanOrEqual(result.server?.rssBytes ?? Number.NaN);
-    expect(result.loadCpu.cpuMs).toBeGreaterThan(0);
-  });
-
-  it('ends the window early when its signal aborts, and reports what it measured', async () => {
-    const started = performance.now();
-    const result = await runLoad({
-      target: greeter.target,
-      kind: 'unary',
-      streams: 2,
-      durationMs: 60_000,
-      signal: AbortSignal.timeout(300),
-    });
-    expectCleanRun(result);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    const [server] = result.processes;
+    expect(server?.pid).toBe(greeter.child.pid);
+    expect(server?.cpuMs).toBeGreaterThan(0);
+    expect(server?.cores).toBeCloseTo(server ? server.cpuMs / 1000 / result.seconds : Number.NaN, 1);
+    expect(server?.peakRssBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(result.loadCpuMs).toBeGreaterThan(0);
   });
 
   it('rejects options out of range with a RangeError naming the option', async () => {
     await expect(runLoad({ target: greeter.target, kind: 'unary', connections: 0 })).rejects.toThrow(
       /connections must be an integer of at least 1/,
     );
-    await expect(runLoad({ target: greeter.target, kind: 'unary', count: 1.5 })).rejects.toThrow(RangeError);
+    await expect(runLoad({ target: greeter.target, kind: 'unary', durationMs: 1.5 })).rejects.toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -268,19 +244,25 @@ describe('runLoad against a stream service with wrong answers', () => {
   it.each<LoadKind>(['get-stream', 'put-stream', 'all-stream'])(
     'counts every %s call as BAD_PAYLOAD and none as a success',
     async (kind) => {
-      // A bounded number of calls: the load tool cancels each call at its first wrong message, and
-      // a run of a few hundred resets a second on one connection meets Node 24's rapid-reset
-      // defence (RST_STREAM INTERNAL_ERROR, then GOAWAY), which is not what this test is about.
-      const result = await runLoad({ target: wrong.target, kind, streams: 2, count: 20, messagesPerCall: 5 });
+      // A short run: the load tool cancels each call at its first wrong message, and a thousand
+      // resets on one connection meet Node 24's rapid-reset defence (RST_STREAM INTERNAL_ERROR,
+      // then GOAWAY), which is not what this test is about.
+      const result = await runLoad({ target: wrong.target, kind, durationMs: 100, messagesPerCall: 5 });
       expect(result.calls).toBe(0);
-      expect(result.errors).toEqual({ BAD_PAYLOAD: 20 });
+      expect(Object.keys(result.errors)).toEqual(['BAD_PAYLOAD']);
+      expect(result.errors.BAD_PAYLOAD).toBeGreaterThan(0);
       expect(result.unfinished).toBe(0);
     },
   );
 
   it('counts the same GetStream as a success when the mistake is never reached (one message per call)', async () => {
-    const result = await runLoad({ target: wrong.target, kind: 'get-stream', count: 3, messagesPerCall: 1 });
-    expect(result.calls).toBe(3);
+    const result = await runLoad({
+      target: wrong.target,
+      kind: 'get-stream',
+      durationMs: 100,
+      messagesPerCall: 1,
+    });
+    expect(result.calls).toBeGreaterThan(0);
     expect(result.errors).toEqual({});
   });
 });

@@ -1,9 +1,9 @@
 // NOT PRODUCT CODE: a benchmark baseline. A bare node:http2 server that speaks just enough gRPC
 // to answer helloworld.Greeter/SayHello with a response computed once at start-up, and
 // stream.v1.StreamService/GetStream with frames built from shared buffers. No gRPC library, no
-// protobuf library, no validation, no logging: whatever a Node gRPC server does per call costs at
-// least what this costs, so it is the ceiling that our services and the tutorial server are
-// measured against.
+// generated code (the protobuf wire reader and writer under ts-proto's output, nothing more), no
+// validation, no logging: whatever a Node gRPC server does per call costs at least what this
+// costs, so it is the ceiling that our services and the tutorial server are measured against.
 //
 // Environment: PORT (default 50051), HOST (default 127.0.0.1). Prints our services' ready line,
 // `{"msg":"serving","port":<port>}`, once bound. SIGTERM ends the process (the default action;
@@ -12,14 +12,22 @@
 // GetStream honours count, text and payload_bytes; a request with interval_ms > 0 is answered
 // UNIMPLEMENTED, since the ceiling only stands for "as fast as the client reads".
 import { createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import { bytesField, fieldsOf, firstMessage, grpcFrame, varintField } from './wire';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 
 const GRPC_OK = '0';
 const GRPC_INTERNAL = '13';
 const GRPC_UNIMPLEMENTED = '12';
 
+/** A gRPC length-prefixed message's 5-octet prefix: flag 0 (uncompressed), the length big-endian. */
+function prefixOf(length: number): Buffer {
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(length, 1);
+  return prefix;
+}
+
 /** HelloReply{message: "Hello world"}, framed, built once: the whole point of the ceiling. */
-const HELLO_REPLY_FRAME = grpcFrame(bytesField(1, 'Hello world'));
+const HELLO_REPLY = new BinaryWriter().tag(1, WireType.LengthDelimited).string('Hello world').finish();
+const HELLO_REPLY_FRAME = Buffer.concat([prefixOf(HELLO_REPLY.length), HELLO_REPLY]);
 
 function answerStatus(stream: ServerHttp2Stream, code: string, message: string): void {
   // Trailers-only response: one HEADERS frame with END_STREAM, as gRPC servers send errors.
@@ -63,32 +71,40 @@ function drainOrClose(stream: ServerHttp2Stream): Promise<void> {
   });
 }
 
+/** GetStreamRequest (text = 1, count = 2, interval_ms = 3, payload_bytes = 4) from the first message of `body`. */
+function getStreamRequestOf(body: Buffer) {
+  const length = body.length >= 5 && body[0] === 0 ? body.readUInt32BE(1) : Number.NaN;
+  if (!(body.length >= 5 + length)) throw new Error('no complete uncompressed gRPC message');
+  const reader = new BinaryReader(body.subarray(5, 5 + length));
+  let text = '';
+  const numbers: number[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1) text = reader.string();
+    else if (wireType === WireType.Varint) numbers[field] = reader.uint32();
+    else reader.skip(wireType, field);
+  }
+  return { text, count: numbers[2] ?? 0, intervalMs: numbers[3] ?? 0, payloadBytes: numbers[4] ?? 0 };
+}
+
 async function getStream(stream: ServerHttp2Stream): Promise<void> {
-  // GetStreamRequest: text = 1, count = 2, interval_ms = 3, payload_bytes = 4; the last one wins.
-  const request = new Map(
-    Array.from(fieldsOf(firstMessage(await readBody(stream))), (f) => [f.field, f.value]),
-  );
-  const number = (field: number) => {
-    const value = request.get(field);
-    return typeof value === 'number' ? value : 0;
-  };
-  const count = number(2);
-  if (number(3) > 0) {
+  const { text, count, intervalMs, payloadBytes } = getStreamRequestOf(await readBody(stream));
+  if (intervalMs > 0) {
     answerStatus(stream, GRPC_UNIMPLEMENTED, 'the ceiling server streams without interval');
     return;
   }
-  const payload = Buffer.alloc(number(4), 0x2e);
-  // GetStreamResponse: index = 1, text = 2, payload = 3. Only the index differs between messages.
-  const text = request.get(1);
-  const tail = Buffer.concat([bytesField(2, Buffer.isBuffer(text) ? text : ''), bytesField(3, payload)]);
+  // GetStreamResponse: index = 1, text = 2, payload = 3. Only the index differs between
+  // messages, so the rest is encoded once (proto3 leaves empty fields out).
+  const tail = new BinaryWriter();
+  if (text) tail.tag(2, WireType.LengthDelimited).string(text);
+  if (payloadBytes > 0) tail.tag(3, WireType.LengthDelimited).bytes(Buffer.alloc(payloadBytes, 0x2e));
+  const rest = tail.finish();
   respondWithTrailers(stream);
   for (let index = 1; index <= count; index++) {
     if (stream.destroyed) return;
-    const indexField = varintField(1, index);
-    const prefix = Buffer.alloc(5);
-    prefix.writeUInt32BE(indexField.length + tail.length, 1);
-    stream.write(Buffer.concat([prefix, indexField]));
-    if (!stream.write(tail)) await drainOrClose(stream);
+    const indexField = new BinaryWriter().tag(1, WireType.Varint).uint32(index).finish();
+    stream.write(Buffer.concat([prefixOf(indexField.length + rest.length), indexField]));
+    if (!stream.write(rest)) await drainOrClose(stream);
   }
   if (!stream.destroyed) stream.end();
 }

@@ -1,4 +1,4 @@
-import { type ChannelOptions, type Client, connectivityState, credentials } from '@grpc/grpc-js';
+import { type ChannelOptions, type Client, credentials } from '@grpc/grpc-js';
 import { GreeterClient, StreamServiceClient } from '@repo/proto';
 import type { LoadKind } from './options';
 
@@ -27,28 +27,9 @@ export function createClients(kind: LoadKind, target: string, count: number): Cl
 }
 
 /**
- * Resolves once the client's channel is READY, or has failed to connect (TRANSIENT_FAILURE:
- * the run's calls then say why, as UNAVAILABLE), or `timeoutMs` has passed. Never rejects.
+ * Resolves once the client's channel is READY or `timeoutMs` has passed; never rejects (the
+ * calls of a run against a server that cannot be reached then say why, as UNAVAILABLE).
  */
 export function whenConnected(client: Client, timeoutMs: number): Promise<void> {
-  const channel = client.getChannel();
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const check = (): void => {
-      const state = channel.getConnectivityState(true);
-      if (
-        state === connectivityState.READY ||
-        state === connectivityState.TRANSIENT_FAILURE ||
-        state === connectivityState.SHUTDOWN
-      ) {
-        resolve();
-        return;
-      }
-      channel.watchConnectivityState(state, deadline, (err?: Error) => {
-        if (err) resolve();
-        else check();
-      });
-    };
-    check();
-  });
+  return new Promise((resolve) => client.waitForReady(Date.now() + timeoutMs, () => resolve()));
 }

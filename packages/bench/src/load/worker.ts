@@ -17,8 +17,8 @@ import {
   type PutStreamResponse,
   StreamServiceService,
 } from '@repo/proto';
-import type { LoadKind, LoadSettings } from './options';
-import { REFUSED, reasonOf, type Tally, type Ticket } from './tally';
+import type { LoadKind } from './options';
+import { reasonOf, type Tally } from './tally';
 
 /** The request of every call is serialized once, before the run: grpc-js then sends that buffer as is. */
 const passThrough = (message: Buffer): Buffer => message;
@@ -56,37 +56,37 @@ interface Call {
   cancel(): void;
 }
 
+/** No deadline: a deadline costs grpc-js a timer per call, and the run's drain bounds every call. */
+const NO_OPTIONS: CallOptions = {};
+/** What unary and AllStream calls greet, and the text of every GetStream and PutStream message. */
+const NAME = 'world';
+const TEXT = 'hello';
+
 /**
  * One slot of the closed loop: it runs one call at a time and starts the next as soon as the
  * previous one has ended, until the tally refuses. What a call is comes from CALLS, by kind;
  * each call reports its end with `end`, exactly once.
  */
 export class Worker {
-  ticket: Ticket = REFUSED;
   /** performance.now() when the current call started, in ms. */
   startedAt = 0;
   /** Set once the window has closed: a streaming call then stops sending and half-closes. */
   wrappingUp = false;
   private call: Call | undefined;
   private readonly begin: () => Call;
-  /** The deadline of each call, in ms; undefined: none. */
-  private readonly timeoutMs: number | undefined;
-  private readonly noOptions: CallOptions = {};
 
   constructor(
     readonly tally: Tally,
     client: Client,
-    settings: LoadSettings,
+    kind: LoadKind,
+    messagesPerCall: number,
   ) {
-    this.timeoutMs = settings.timeoutMs;
-    this.begin = CALLS[settings.kind](this, client, settings);
+    this.begin = CALLS[kind](this, client, messagesPerCall);
   }
 
   /** Starts the next call, unless the run wants no more. */
   readonly start = (): void => {
-    const ticket = this.tally.open();
-    if (ticket === REFUSED) return;
-    this.ticket = ticket;
+    if (!this.tally.open()) return;
     this.startedAt = performance.now();
     this.call = this.begin();
   };
@@ -104,11 +104,6 @@ export class Worker {
     this.call?.cancel();
   }
 
-  /** The options of a new call: a shared empty object unless each call needs its own deadline. */
-  callOptions(): CallOptions {
-    return this.timeoutMs === undefined ? this.noOptions : { deadline: Date.now() + this.timeoutMs };
-  }
-
   /** Nanoseconds since the current call started. */
   nanos(): number {
     return (performance.now() - this.startedAt) * 1e6;
@@ -123,60 +118,59 @@ export class Worker {
   end(code: status, bad: boolean, latencyNs?: number): void {
     this.call = undefined;
     if (!bad && code === status.OK) {
-      this.tally.succeed(this.ticket, latencyNs);
+      this.tally.succeed(latencyNs);
       this.start();
       return;
     }
-    this.tally.fail(this.ticket, bad ? 'BAD_PAYLOAD' : reasonOf(code));
+    this.tally.fail(bad ? 'BAD_PAYLOAD' : reasonOf(code));
     setImmediate(this.start);
   }
 }
 
 /** Sets up what every call of a worker shares, and returns what starts one call. */
-type CallKind = (worker: Worker, client: Client, settings: LoadSettings) => () => Call;
+type CallKind = (worker: Worker, client: Client, count: number) => () => Call;
 
-/** helloworld.Greeter/SayHello; a reply other than `Hello <name>` is BAD_PAYLOAD. */
-const unary: CallKind = (worker, client, { name }) => {
+/** helloworld.Greeter/SayHello; a reply other than `Hello world` is BAD_PAYLOAD. */
+const unary: CallKind = (worker, client) => {
   const { path, requestSerialize, responseDeserialize } = GreeterService.sayHello;
-  const request = requestSerialize({ name });
-  const expected = `Hello ${name}`;
+  const request = requestSerialize({ name: NAME });
+  const expected = `Hello ${NAME}`;
   // One callback for every call of this worker: grpc-js calls it exactly once per call.
   const onReply = (err: ServiceError | null, reply?: HelloReply): void => {
     const latencyNs = worker.nanos();
     worker.end(err ? err.code : status.OK, !err && reply?.message !== expected, latencyNs);
   };
-  return () =>
-    client.makeUnaryRequest(path, passThrough, responseDeserialize, request, worker.callOptions(), onReply);
+  return () => client.makeUnaryRequest(path, passThrough, responseDeserialize, request, NO_OPTIONS, onReply);
 };
 
 /**
- * stream.v1.StreamService/GetStream. Every message must carry the next index from 1, the text
- * and the filler's length, and there must be `messagesPerCall` of them; otherwise the call is
- * cancelled at once and counts as BAD_PAYLOAD. Latency is the whole call's.
+ * stream.v1.StreamService/GetStream. Every message must carry the next index from 1 and the
+ * text, and there must be `count` of them; otherwise the call is cancelled at once and counts as
+ * BAD_PAYLOAD. Latency is the whole call's.
  */
-const getStream: CallKind = (worker, client, { text, messagesPerCall: count, payloadBytes }) => {
+const getStream: CallKind = (worker, client, count) => {
   const { path, requestSerialize, responseDeserialize } = StreamServiceService.getStream;
-  const request = requestSerialize({ text, count, payloadBytes, intervalMs: 0 });
+  const request = requestSerialize({ text: TEXT, count, payloadBytes: 0, intervalMs: 0 });
   return () => {
-    const { tally, ticket } = worker;
+    const { tally } = worker;
     const call = client.makeServerStreamRequest(
       path,
       passThrough,
       responseDeserialize,
       request,
-      worker.callOptions(),
+      NO_OPTIONS,
     ) as ClientReadableStream<GetStreamResponse>;
     let received = 0;
     let bad = false;
     call.on('data', (message: GetStreamResponse) => {
       if (bad) return;
       received++;
-      if (message.index !== received || message.text !== text || message.payload.length !== payloadBytes) {
+      if (message.index !== received || message.text !== TEXT) {
         bad = true;
         call.cancel();
         return;
       }
-      tally.message(ticket);
+      tally.message();
     });
     whenCallEnds(call, (code) =>
       worker.end(code, bad || (code === status.OK && received !== count), worker.nanos()),
@@ -186,27 +180,26 @@ const getStream: CallKind = (worker, client, { text, messagesPerCall: count, pay
 };
 
 /**
- * stream.v1.StreamService/PutStream: `messagesPerCall` messages of the text (or of
- * `payloadBytes` bytes of "x"), written as fast as the call's flow control allows, then the
- * half-close. The summary must confirm the count and the total UTF-8 length, or the call counts
- * as BAD_PAYLOAD. Latency is the whole call's; the messages count once the summary confirms them.
+ * stream.v1.StreamService/PutStream: `count` messages of the text, written as fast as the call's
+ * flow control allows, then the half-close. The summary must confirm the count and the total
+ * length, or the call counts as BAD_PAYLOAD. Latency is the whole call's; the messages count
+ * once the summary confirms them.
  */
-const putStream: CallKind = (worker, client, { text: given, messagesPerCall: count, payloadBytes }) => {
+const putStream: CallKind = (worker, client, count) => {
   const { path, requestSerialize, responseDeserialize } = StreamServiceService.putStream;
-  const text = payloadBytes > 0 ? 'x'.repeat(payloadBytes) : given;
-  const message = requestSerialize({ text });
-  const expectedBytes = Buffer.byteLength(text, 'utf8') * count;
+  const message = requestSerialize({ text: TEXT });
+  const expectedBytes = TEXT.length * count;
   return () => {
     let finished = false;
     const call = client.makeClientStreamRequest(
       path,
       passThrough,
       responseDeserialize,
-      worker.callOptions(),
+      NO_OPTIONS,
       (err: ServiceError | null, summary?: PutStreamResponse) => {
         finished = true;
         const bad = !err && (summary?.count !== count || summary.bytes !== expectedBytes);
-        if (!err && !bad) worker.tally.messagesConfirmed(worker.ticket, count);
+        if (!err && !bad) worker.tally.messagesConfirmed(count);
         worker.end(err ? err.code : status.OK, bad, worker.nanos());
       },
     ) as ClientWritableStream<Buffer>;
@@ -228,22 +221,22 @@ const putStream: CallKind = (worker, client, { text: given, messagesPerCall: cou
 };
 
 /**
- * stream.v1.StreamService/AllStream: `messagesPerCall` names a call, each sent once the previous
- * greeting has arrived, so that every round trip (client, stream service, Greeter and back) is
- * timed alone; latency is per message. A greeting other than `Hello <name>`, or a call that ends
- * OK with fewer of them, counts as BAD_PAYLOAD.
+ * stream.v1.StreamService/AllStream: `count` names a call, each sent once the previous greeting
+ * has arrived, so that every round trip (client, stream service, Greeter and back) is timed
+ * alone; latency is per message. A greeting other than `Hello world`, or a call that ends OK
+ * with fewer of them, counts as BAD_PAYLOAD.
  */
-const allStream: CallKind = (worker, client, { name, messagesPerCall: count }) => {
+const allStream: CallKind = (worker, client, count) => {
   const { path, requestSerialize, responseDeserialize } = StreamServiceService.allStream;
-  const message = requestSerialize({ name });
-  const expected = `Hello ${name}`;
+  const message = requestSerialize({ name: NAME });
+  const expected = `Hello ${NAME}`;
   return () => {
-    const { tally, ticket } = worker;
+    const { tally } = worker;
     const call = client.makeBidiStreamRequest(
       path,
       passThrough,
       responseDeserialize,
-      worker.callOptions(),
+      NO_OPTIONS,
     ) as ClientDuplexStream<Buffer, AllStreamResponse>;
     let received = 0;
     let bad = false;
@@ -256,7 +249,7 @@ const allStream: CallKind = (worker, client, { name, messagesPerCall: count }) =
         return;
       }
       received++;
-      tally.message(ticket, (performance.now() - sentAt) * 1e6);
+      tally.message((performance.now() - sentAt) * 1e6);
       if (received < count && !worker.wrappingUp) {
         sentAt = performance.now();
         call.write(message);

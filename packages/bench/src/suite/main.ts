@@ -1,24 +1,22 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { run } from '@repo/runner';
 import { h2loadVersion } from '../h2load';
 import { hasTaskset } from '../taskset';
 import { renderChart } from './chart';
-import { describeMachine } from './machine';
 import { chartPanels, renderReport, spliceReport } from './report';
 import { errorsOf, runSuite } from './run-suite';
 import { LOAD_CPU, scenarios } from './scenarios';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
-const HELP = `pnpm bench [--quick] [--repeats N] [--out DIR]
+const HELP = `pnpm bench [--quick] [--out DIR]
 
 Runs every scenario against our services and the baselines, alternating them, and writes
 BENCHMARKS.md (its generated part) and packages/bench/results/ (chart and raw figures).
   --quick       a smoke run: one short round, written to a temporary directory; checks that
                 every scenario works, asserts nothing about speed
-  --repeats N   rounds (default 3)
   --out DIR     where to write BENCHMARKS.md and results/ (default: the repository)`;
 
 const FULL = { durationMs: 4_000, warmupMs: 1_000, repeats: 3, startupRuns: 10 };
@@ -28,7 +26,6 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
-      repeats: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -39,9 +36,6 @@ async function main(): Promise<number> {
   }
   await pinSelf();
   const preset = values.quick ? QUICK : FULL;
-  const repeats = values.repeats === undefined ? preset.repeats : Number(values.repeats);
-  if (!Number.isInteger(repeats) || repeats < 1)
-    throw new Error(`--repeats must be a whole number ≥ 1, got ${values.repeats}`);
   const out = values.out ?? (values.quick ? mkdtempSync(join(tmpdir(), 'bench-')) : ROOT);
   const command = values.quick ? 'pnpm bench --quick' : 'pnpm bench';
 
@@ -49,7 +43,7 @@ async function main(): Promise<number> {
   const suite = await runSuite({
     scenarios: scenarios(h2load !== null),
     timing: preset,
-    repeats,
+    repeats: preset.repeats,
     startupRuns: preset.startupRuns,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
@@ -88,6 +82,14 @@ async function main(): Promise<number> {
 async function pinSelf(): Promise<void> {
   if (!(await hasTaskset())) return;
   await run('taskset', ['--all-tasks', '--cpu-list', '--pid', String(LOAD_CPU), String(process.pid)]);
+}
+
+/** What the figures were measured on, for the report's first line and the JSON. */
+function describeMachine(h2load: string | null): string {
+  const grpcJs = require('@grpc/grpc-js/package.json') as { version: string };
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const memoryGiB = Math.round(totalmem() / 1024 ** 3);
+  return `${cpu}, ${cpus().length} cores, ${memoryGiB} GiB, Linux ${release()}, Node ${process.version}, @grpc/grpc-js ${grpcJs.version}, ${h2load ?? 'no h2load'}`;
 }
 
 function readOr(path: string, fallback: string): string {

@@ -80,16 +80,12 @@ export function roundOrder(scenario: Scenario, round: number): ContenderName[] {
 }
 
 function progressLine(round: number, scenario: Scenario, name: ContenderName, sample: Sample): string {
-  const errors = Object.entries(sample.errors)
-    .map(([code, count]) => `${code}×${count}`)
-    .join(' ');
-  const latency =
-    sample.p50 === undefined ? '' : ` p50 ${sample.p50.toFixed(0)} µs p99 ${sample.p99?.toFixed(0)} µs`;
-  const cpu = Number.isFinite(sample.serverCpuUs)
-    ? ` cpu ${sample.serverCpuUs.toFixed(1)}${sample.companionCpuUs === undefined ? '' : ` + ${sample.companionCpuUs.toFixed(1)}`} µs`
-    : '';
-  const spans = sample.spansPerUnit === undefined ? '' : ` spans ${sample.spansPerUnit.toFixed(2)}`;
-  return `round ${round + 1} ${scenario.id} ${name}: ${Math.round(sample.rate)} ${scenario.unit}${latency}${cpu}${spans}${errors ? ` errors: ${errors}` : ''}`;
+  const { rate, p50, p99, serverCpuUs, companionCpuUs, spansPerUnit, errors } = sample;
+  const figures = { p50, p99, cpu: serverCpuUs, greeterCpu: companionCpuUs, spans: spansPerUnit };
+  const shown = Object.entries(figures).filter(([, value]) => value !== undefined && Number.isFinite(value));
+  return `round ${round + 1} ${scenario.id} ${name}: ${Math.round(rate)} ${scenario.unit} ${shown
+    .map(([key, value]) => `${key} ${value?.toFixed(1)}`)
+    .join(' ')} ${JSON.stringify(errors)}`;
 }
 
 /** The median of one measure over a server's samples in a scenario. */

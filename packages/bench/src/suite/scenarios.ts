@@ -1,6 +1,6 @@
+import { prometheusSamples } from '@repo/test-kit';
 import { runH2load } from '../h2load';
 import { type LoadOptions, runLoad, startProcessWindow } from '../load';
-import { callsStarted } from '../metrics-scrape';
 import type { ContenderName, RunningServer } from '../servers';
 
 /** The CPU the load generators run on; the servers run on SERVER_CPU (see main.ts). */
@@ -52,24 +52,30 @@ export interface Scenario {
 }
 
 const MB = 1024 * 1024;
-const SAY_HELLO = 'helloworld.Greeter/SayHello';
+
+/** The SayHello calls a server of ours has started (gRFC A66's grpc.server.call.started), from its `/metrics`. */
+async function sayHellosServed(metricsPort: number): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  return prometheusSamples(await response.text(), 'grpc_server_call_started_total')
+    .filter(({ labels }) => labels.grpc_method === 'helloworld.Greeter/SayHello')
+    .reduce((total, { value }) => total + value, 0);
+}
 
 /**
  * Spans exported per call by a traced server (and its Greeter): the spans its sink received over
- * an interval, over the SayHello calls its Greeter (or itself) served in it, read from `/metrics`.
+ * an interval, over the SayHello calls its Greeter (or itself) served in it.
  * Spans still in a BatchSpanProcessor's buffer (fewer than 512 per process) arrive later: those
  * of the calls before the interval are counted in it, those of its last calls after it.
  */
 async function spanCounter(server: RunningServer): Promise<(() => Promise<number | undefined>) | undefined> {
   const { sink } = server;
-  const greeter = server.companion ?? server;
-  if (!sink || greeter.metricsPort === undefined) return undefined;
-  const callsBefore = (await callsStarted(greeter.metricsPort, SAY_HELLO)) ?? 0;
-  const spansBefore = sink.spans;
+  const { metricsPort } = server.companion ?? server;
+  if (!sink || metricsPort === undefined) return undefined;
+  const [callsBefore, spansBefore] = [await sayHellosServed(metricsPort), sink.spans];
   return async () => {
-    const spans = sink.spans - spansBefore;
-    const calls = ((await callsStarted(greeter.metricsPort, SAY_HELLO)) ?? 0) - callsBefore;
-    return calls > 0 ? spans / calls : undefined;
+    const calls = (await sayHellosServed(metricsPort)) - callsBefore;
+    return calls > 0 ? (sink.spans - spansBefore) / calls : undefined;
   };
 }
 
@@ -89,18 +95,17 @@ async function load(
     target: server.target,
     durationMs: timing.durationMs,
     warmupMs: timing.warmupMs,
-    serverPid: server.pid,
-    otherPids: server.companion ? [server.companion.pid] : [],
+    pids: [server.pid, ...(server.companion ? [server.companion.pid] : [])],
   });
   const spansPerUnit = await spans?.();
-  const done = result.kind === 'unary' ? result.calls : result.messages;
-  const companion = result.others?.[0];
+  const done = result.messages;
+  const [main, companion] = result.processes;
   return {
-    rate: result.kind === 'unary' ? result.callsPerSecond : result.messagesPerSecond,
+    rate: result.messagesPerSecond,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    serverCpuUs: done > 0 ? ((result.server?.cpuMs ?? 0) * 1000) / done : Number.NaN,
-    serverPeakRssMb: (result.server?.peakRssBytes ?? 0) / MB,
+    serverCpuUs: done > 0 ? ((main?.cpuMs ?? 0) * 1000) / done : Number.NaN,
+    serverPeakRssMb: (main?.peakRssBytes ?? 0) / MB,
     errors: { ...result.errors, ...(result.unfinished > 0 ? { UNFINISHED: result.unfinished } : {}) },
     ...(companion && done > 0 && { companionCpuUs: (companion.cpuMs * 1000) / done }),
     ...(spansPerUnit !== undefined && { spansPerUnit }),
@@ -126,6 +131,7 @@ async function unaryThroughput(server: RunningServer, timing: Timing, useH2load:
     cpu: LOAD_CPU,
   });
   const used = window();
+  if (!used) throw new Error(`${server.name} exited under h2load`);
   const spansPerUnit = await spans?.();
   const check = await runLoad({
     target: server.target,
@@ -139,10 +145,9 @@ async function unaryThroughput(server: RunningServer, timing: Timing, useH2load:
   if (check.calls === 0) errors.NO_CHECKED_CALL = 1;
   // The server is saturated during h2load's warm-up and measurement alike: its cores over the
   // whole window, divided by the measured rate, is its CPU time per call.
-  const cores = used.cpuMs / 1000 / used.seconds;
   return {
     rate: h2.requestsPerSecond,
-    serverCpuUs: (cores * 1e6) / h2.requestsPerSecond,
+    serverCpuUs: (used.cores * 1e6) / h2.requestsPerSecond,
     serverPeakRssMb: used.peakRssBytes / MB,
     errors,
     ...(spansPerUnit !== undefined && { spansPerUnit }),
@@ -159,84 +164,83 @@ const ALL_STREAM_4X10 = {
   streams: 10,
   messagesPerCall: 1_000_000,
 } as const;
+const GREETER: ContenderName[] = ['ours-greeter', 'tutorial', 'ceiling'];
+const STREAM: ContenderName[] = ['ours-stream', 'tutorial'];
+const ALL_STREAM = 'AllStream (bidi), one message at a time';
 
 /** Every scenario of `pnpm bench`; `useH2load` when h2load is installed. */
 export function scenarios(useH2load: boolean): Scenario[] {
+  const throughput = (server: RunningServer, timing: Timing) => unaryThroughput(server, timing, useH2load);
+  const tool = useH2load ? 'h2load' : 'grpc-load';
+  /** A scenario; unless told, its unit and whether its latency is reported follow from its id. */
+  const scenario = (
+    id: string,
+    title: string,
+    servers: ContenderName[],
+    measure: Scenario['measure'],
+    extra: Partial<Scenario> = {},
+  ): Scenario => ({
+    id,
+    title,
+    servers,
+    measure,
+    unit: id.includes('unary') ? 'calls/s' : 'messages/s',
+    latency: id.endsWith('latency') || id.startsWith('all-stream'),
+    ...extra,
+  });
   return [
-    {
-      id: 'unary-throughput',
-      title: `Unary SayHello, 4 connections × 50 streams (${useH2load ? 'h2load' : 'grpc-load'})`,
-      unit: 'calls/s',
-      latency: false,
-      servers: ['ours-greeter', 'tutorial', 'ceiling'],
-      measure: (server, timing) => unaryThroughput(server, timing, useH2load),
-    },
-    {
-      id: 'unary-latency',
-      title: 'Unary SayHello latency, 1 connection × 1 stream (grpc-load)',
-      unit: 'calls/s',
-      latency: true,
-      servers: ['ours-greeter', 'tutorial', 'ceiling'],
-      measure: byLoad({ kind: 'unary' }),
-    },
-    {
-      id: 'get-stream',
-      title: 'GetStream (server streaming), small messages, 1 × 1 (grpc-load)',
-      unit: 'messages/s',
-      latency: false,
-      servers: ['ours-stream', 'tutorial', 'ceiling'],
-      measure: byLoad({ kind: 'get-stream', messagesPerCall: 10_000 }),
-    },
-    {
-      id: 'put-stream',
-      title: 'PutStream (client streaming), small messages, 1 × 1 (grpc-load)',
-      unit: 'messages/s',
-      latency: false,
-      servers: ['ours-stream', 'tutorial'],
-      measure: byLoad({ kind: 'put-stream', messagesPerCall: 10_000 }),
-    },
-    {
-      id: 'all-stream-latency',
-      title: 'AllStream (bidi), one message at a time, 1 × 1 (grpc-load): ours calls the Greeter per message',
-      unit: 'messages/s',
-      latency: true,
-      servers: ['ours-stream', 'tutorial'],
-      measure: byLoad({ kind: 'all-stream', messagesPerCall: 1_000_000 }),
-    },
-    {
-      id: 'all-stream-throughput',
-      title: 'AllStream (bidi), 4 connections × 10 streams (grpc-load): ours calls the Greeter per message',
-      unit: 'messages/s',
-      latency: true,
-      servers: ['ours-stream', 'tutorial'],
-      measure: byLoad(ALL_STREAM_4X10),
-    },
-    {
-      id: 'telemetry-unary',
-      title: `Unary SayHello, 4 × 50 (${useH2load ? 'h2load' : 'grpc-load'}), ours by telemetry`,
-      unit: 'calls/s',
-      latency: false,
-      telemetry: true,
+    scenario('unary-throughput', `Unary SayHello, 4 connections × 50 streams (${tool})`, GREETER, throughput),
+    scenario(
+      'unary-latency',
+      'Unary SayHello latency, 1 connection × 1 stream (grpc-load)',
+      GREETER,
+      byLoad({ kind: 'unary' }),
+    ),
+    scenario(
+      'get-stream',
+      'GetStream (server streaming), small messages, 1 × 1 (grpc-load)',
+      [...STREAM, 'ceiling'],
+      byLoad({ kind: 'get-stream', messagesPerCall: 10_000 }),
+    ),
+    scenario(
+      'put-stream',
+      'PutStream (client streaming), small messages, 1 × 1 (grpc-load)',
+      STREAM,
+      byLoad({ kind: 'put-stream', messagesPerCall: 10_000 }),
+    ),
+    scenario(
+      'all-stream-latency',
+      `${ALL_STREAM}, 1 × 1 (grpc-load): ours calls the Greeter per message`,
+      STREAM,
+      byLoad({ kind: 'all-stream', messagesPerCall: 1_000_000 }),
+    ),
+    scenario(
+      'all-stream-throughput',
+      'AllStream (bidi), 4 connections × 10 streams (grpc-load): ours calls the Greeter per message',
+      STREAM,
+      byLoad(ALL_STREAM_4X10),
+    ),
+    scenario(
+      'telemetry-unary',
+      `Unary SayHello, 4 × 50 (${tool}), ours by telemetry`,
+      ['ours-greeter-off', 'ours-greeter', 'ours-greeter-traced', 'ours-greeter-otel-grpc'],
+      throughput,
       // The headline figure, and the one most shaken by a busy machine: twice a round.
-      samplesPerRound: 2,
-      servers: ['ours-greeter-off', 'ours-greeter', 'ours-greeter-traced', 'ours-greeter-otel-grpc'],
-      measure: (server, timing) => unaryThroughput(server, timing, useH2load),
-    },
-    {
-      id: 'telemetry-all-stream',
-      title: 'AllStream (bidi), 4 × 10, a Greeter call per message (grpc-load), ours by telemetry',
-      unit: 'messages/s',
-      latency: true,
-      telemetry: true,
-      servers: ['ours-stream-off', 'ours-stream', 'ours-stream-traced', 'ours-stream-otel-grpc'],
+      { telemetry: true, samplesPerRound: 2 },
+    ),
+    scenario(
+      'telemetry-all-stream',
+      'AllStream (bidi), 4 × 10, a Greeter call per message (grpc-load), ours by telemetry',
+      ['ours-stream-off', 'ours-stream', 'ours-stream-traced', 'ours-stream-otel-grpc'],
       // Warmed up by a run of its own, then measured with the spans counted from there: the spans
       // of the warm-up's last calls, still buffered, arrive within the count, about as many as the
       // measured run's last calls leave out of it (at ~4,000 messages/s, not a rounding error).
-      measure: async (server, timing) => {
+      async (server, timing) => {
         if (timing.warmupMs > 0)
           await runLoad({ ...ALL_STREAM_4X10, target: server.target, durationMs: timing.warmupMs });
         return load(server, { ...timing, warmupMs: 0 }, ALL_STREAM_4X10);
       },
-    },
+      { telemetry: true, latency: true },
+    ),
   ];
 }

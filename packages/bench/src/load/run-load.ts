@@ -56,7 +56,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const seconds = (performance.now() - openedAt) / 1000;
     const used = process.cpuUsage(cpu);
     const processes = windows.map((end) => end());
-    for (const worker of workers) worker.wrapUp();
+    for (const worker of workers) worker.wrappingUp = true;
     tally.stop();
 
     let unfinished = 0;
@@ -68,7 +68,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     drain.abort();
     if (!drained) {
       unfinished = tally.running;
-      for (const worker of workers) worker.cancel();
+      for (const worker of workers) worker.call?.cancel();
       await tally.idle;
     }
 

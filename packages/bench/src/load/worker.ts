@@ -70,9 +70,13 @@ const TEXT = 'hello';
 export class Worker {
   /** performance.now() when the current call started, in ms. */
   startedAt = 0;
-  /** Set once the window has closed: a streaming call then stops sending and half-closes. */
+  /**
+   * Set once the window has closed: what the current call still does is not measured, so a
+   * streaming call stops sending and half-closes rather than delay the end of the run.
+   */
   wrappingUp = false;
-  private call: Call | undefined;
+  /** The call in progress, if any, to cancel when it outlasts the drain. */
+  call: Call | undefined;
   private readonly begin: () => Call;
 
   constructor(
@@ -90,19 +94,6 @@ export class Worker {
     this.startedAt = performance.now();
     this.call = this.begin();
   };
-
-  /**
-   * The window has closed: what the current call still does is not measured, so a call that
-   * sends many messages ends early rather than delay the end of the run.
-   */
-  wrapUp(): void {
-    this.wrappingUp = true;
-  }
-
-  /** Cancels the call in progress, if any. */
-  cancel(): void {
-    this.call?.cancel();
-  }
 
   /** Nanoseconds since the current call started. */
   nanos(): number {

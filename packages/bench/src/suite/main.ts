@@ -34,7 +34,12 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  await pinSelf();
+  // The load generators run in this process, and so do the reading of the servers' logs and the
+  // OTLP sink: every thread of it goes to LOAD_CPU, away from the servers' (unpinned without
+  // taskset, which the report then says).
+  if (await hasTaskset()) {
+    await run('taskset', ['--all-tasks', '--cpu-list', '--pid', String(LOAD_CPU), String(process.pid)]);
+  }
   const preset = values.quick ? QUICK : FULL;
   const out = values.out ?? (values.quick ? mkdtempSync(join(tmpdir(), 'bench-')) : ROOT);
   const command = values.quick ? 'pnpm bench --quick' : 'pnpm bench';
@@ -72,16 +77,6 @@ async function main(): Promise<number> {
   for (const result of failed)
     process.stderr.write(`errors in ${result.scenario.id}: ${JSON.stringify(errorsOf(result))}\n`);
   return failed.length > 0 ? 1 : 0;
-}
-
-/**
- * Pins this process, every thread of it, to LOAD_CPU, away from the servers' CPU: the load
- * generators run in it, and so do the reading of the servers' logs and the OTLP sink. Left
- * unpinned without taskset (the report says so, as the servers are then unpinned too).
- */
-async function pinSelf(): Promise<void> {
-  if (!(await hasTaskset())) return;
-  await run('taskset', ['--all-tasks', '--cpu-list', '--pid', String(LOAD_CPU), String(process.pid)]);
 }
 
 /** What the figures were measured on, for the report's first line and the JSON. */

@@ -48,26 +48,11 @@ function medianOrNone(
   return Number.isNaN(value) ? undefined : value;
 }
 
-/** One variant of a telemetry comparison, against the first (telemetry off). */
-export interface TelemetryRow {
-  name: ContenderName;
-  /** calls/s or messages/s (median), and its ratio to the first variant's. */
-  rate: number;
-  rateRatio: number;
-  p50: number | undefined;
-  /** Server CPU µs per unit, its companion's included: median of the per-run sums. */
-  cpuUs: number;
-  /** The companion's share of cpuUs (median), when it has one. */
-  companionCpuUs: number | undefined;
-  /** cpuUs over the first variant's, and minus it: the cost per unit. */
-  cpuRatio: number;
-  costUs: number;
-  spansPerUnit: number | undefined;
-  peakRssMb: number;
-}
-
-/** Each telemetry variant's median rate and CPU per unit, and its cost over the first (telemetry off). */
-export function telemetryRows(result: ScenarioResult): TelemetryRow[] {
+/**
+ * Each telemetry variant's medians: its rate and CPU µs per unit (its companion's included), and
+ * both over the first variant's (telemetry off); its cost per unit, CPU µs minus the first's.
+ */
+export function telemetryRows(result: ScenarioResult) {
   const base = result.scenario.servers[0] as ContenderName;
   const [baseRate, baseCpu] = [medianOf(result, base, rate), medianOf(result, base, totalCpu)];
   return result.scenario.servers.map((name) => {
@@ -139,6 +124,8 @@ function scenarioTable(result: ScenarioResult): string[] {
     '',
   ];
 }
+
+type TelemetryRow = ReturnType<typeof telemetryRows>[number];
 
 /** Our telemetry variants, each against the first (telemetry off). */
 function telemetryTable(result: ScenarioResult): string[] {

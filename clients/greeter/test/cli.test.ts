@@ -1,6 +1,6 @@
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { GreeterService, type HelloReply, type HelloRequest } from '@repo/proto';
-import { INSTANCE, StatusError } from '@repo/server-kit';
+import { INSTANCE, invalidArgument, violation } from '@repo/server-kit';
 import { closedAddress } from '@repo/test-kit';
 import { runCli } from './support/cli';
 import { TestGreeter } from './support/test-greeter';
@@ -69,14 +69,15 @@ describe('greeter CLI', () => {
     expect(server.calls[0]?.metadata['x-request-id']).toEqual(['cli-7']);
   });
 
-  it("exits 1 with the server's status on one stderr line when the call fails", async () => {
+  it("exits 1 with the server's status on one stderr line, then its error details, when the call fails", async () => {
     server.behaviour = (_call, callback) =>
-      callback(new StatusError(status.INVALID_ARGUMENT, 'name must not be empty'));
+      callback(invalidArgument(violation('name', 'must not be empty', 'EMPTY')));
     const result = await runCli(['hello', '', '--target', server.target]);
     expect(result).toEqual({
       exit: 1,
       stdout: '',
-      stderr: 'greeter: INVALID_ARGUMENT: name must not be empty\n',
+      stderr:
+        'greeter: INVALID_ARGUMENT: name must not be empty\n  name: must not be empty\n  reason: NAME_EMPTY\n',
     });
   });
 

@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { describeError } from './errors';
+import { describeError, describeErrorDetails } from './errors';
 
 /** A mistake in the command line: printed with a hint to run --help, exit code 2. */
 export class UsageError extends Error {
@@ -7,8 +7,9 @@ export class UsageError extends Error {
 }
 
 /**
- * Runs a CLI's main function: on failure prints one line to stderr (`greeter: UNAVAILABLE: ...`)
- * and exits 1 (2 for a usage error); on success exits 0 once the output has been flushed.
+ * Runs a CLI's main function: on failure prints one line to stderr (`greeter: UNAVAILABLE: ...`),
+ * then the error's details indented, one per line (`  name: must not be empty`, `  reason:
+ * NAME_EMPTY`: see describeErrorDetails), and exits 1 (2 for a usage error); on success exits 0 once the output has been flushed.
  */
 export function runCli(program: string, main: (argv: string[]) => Promise<void>): void {
   // `greeter --help | head -1` closes stdout early: that is the reader's choice, not a failure.
@@ -25,7 +26,8 @@ export function runCli(program: string, main: (argv: string[]) => Promise<void>)
         process.stderr.write(`${program}: ${err.message}\nRun '${program} --help' for usage.\n`);
         process.exitCode = 2;
       } else {
-        process.stderr.write(`${program}: ${describeError(err)}\n`);
+        const details = describeErrorDetails(err).map((line) => `  ${line}\n`);
+        process.stderr.write(`${program}: ${describeError(err)}\n${details.join('')}`);
         process.exitCode = 1;
       }
     },

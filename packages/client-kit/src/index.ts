@@ -1,6 +1,9 @@
 export {
   type CallError,
   createTlsCredentials,
+  type ErrorDetails,
+  errorDetailsOf,
+  type FieldViolation,
   isCallError,
   type TlsPems,
 } from '@repo/wire';
@@ -16,7 +19,7 @@ export {
   UsageError,
 } from './cli';
 export { commonCredentials } from './cli-tls';
-export { describeError } from './errors';
+export { describeError, describeErrorDetails } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus } from './health';
 export { type Source, writeAll } from './streams';
 export { createTelemetryInterceptor } from './telemetry';

@@ -1,5 +1,14 @@
-import { status } from '@grpc/grpc-js';
-import { commonCallOptions, describeError, parseCount, UNARY_TIMEOUT_MS, UsageError } from '../src';
+import { Metadata, status } from '@grpc/grpc-js';
+import { encodeRpcStatus, STATUS_DETAILS_HEADER } from '@repo/wire';
+import {
+  commonCallOptions,
+  describeError,
+  describeErrorDetails,
+  type ErrorDetails,
+  parseCount,
+  UNARY_TIMEOUT_MS,
+  UsageError,
+} from '../src';
 
 describe('parseCount', () => {
   it('returns the fallback when the flag is absent', () => {
@@ -95,6 +104,45 @@ describe('describeError', () => {
 
     expect(describeError(err)).toBe(
       'UNAVAILABLE: Last error: alert certificate required:SSL alert number 116 (2026-01-01T00:00:00.000Z).',
+    );
+  });
+});
+
+describe('describeErrorDetails', () => {
+  /** A failed call whose trailers carry this google.rpc.Status. */
+  function failedWith(details: ErrorDetails): Error {
+    const metadata = new Metadata();
+    metadata.set(
+      STATUS_DETAILS_HEADER,
+      encodeRpcStatus(status.INVALID_ARGUMENT, 'text must not be empty', details),
+    );
+    return Object.assign(new Error('3 INVALID_ARGUMENT'), {
+      code: 3,
+      details: 'text must not be empty',
+      metadata,
+    });
+  }
+
+  it('gives one line per field violation, then the reason with its metadata, then when to retry', () => {
+    const err = failedWith({
+      badRequest: { fieldViolations: [{ field: 'text', description: 'must not be\nempty' }] },
+      errorInfo: { reason: 'TEXT_EMPTY', domain: 'stream.v1.StreamService', metadata: { message: '3' } },
+      retryInfo: { retryDelayMs: 1_500 },
+    });
+
+    expect(describeErrorDetails(err)).toEqual([
+      'text: must not be empty',
+      'reason: TEXT_EMPTY (message: 3)',
+      'retry after: 1500 ms',
+    ]);
+  });
+
+  it('gives nothing for an error without details, or with a trailer that is not a google.rpc.Status', () => {
+    expect(describeErrorDetails(new Error('boom'))).toEqual([]);
+    const metadata = new Metadata();
+    metadata.set(STATUS_DETAILS_HEADER, Buffer.from([0xff, 0xff, 0xff]));
+    expect(describeErrorDetails(Object.assign(new Error('x'), { code: 2, details: 'x', metadata }))).toEqual(
+      [],
     );
   });
 });

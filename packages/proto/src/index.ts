@@ -8,14 +8,12 @@ import * as helloworld from './gen/helloworld/helloworld';
 import * as stream from './gen/stream/v1/stream';
 
 export { Any } from './gen/google/protobuf/any';
-export { Duration } from './gen/google/protobuf/duration';
 // google.rpc's error model, generated from the published protos of google-proto-files: the
 // google.rpc.Status that grpc-go, grpc-java and Connect send in the `grpc-status-details-bin`
 // trailer, and the standard error details it carries, each packed in a google.protobuf.Any.
 export { Code } from './gen/google/rpc/code';
 export {
   BadRequest,
-  BadRequest_FieldViolation,
   ErrorInfo,
   RetryInfo,
 } from './gen/google/rpc/error_details';

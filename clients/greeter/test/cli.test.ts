@@ -1,7 +1,7 @@
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { GreeterService, type HelloReply, type HelloRequest } from '@repo/proto';
 import { INSTANCE, invalidArgument, violation } from '@repo/server-kit';
-import { closedAddress } from '@repo/test-kit';
+import { closedAddress, FaultRelay } from '@repo/test-kit';
 import { runCli } from './support/cli';
 import { TestGreeter } from './support/test-greeter';
 
@@ -116,6 +116,40 @@ describe('greeter CLI', () => {
     } finally {
       bare.forceShutdown();
     }
+  });
+
+  it('compresses its request with --compress gzip, or GRPC_COMPRESSION=gzip, and is answered', async () => {
+    const name = 'Ada Lovelace, Countess of Lovelace '.repeat(7).trim();
+    /** The bytes the CLI sent through a relay of its own. */
+    async function sent(args: string[], env: Record<string, string> = {}) {
+      const relay = await FaultRelay.start(server.target);
+      try {
+        const result = await runCli(['hello', name, '--target', relay.target, ...args], { env });
+        expect(result.exit).toBe(0);
+        expect(result.stdout).toMatch(new RegExp(`^Hello ${escaped(name)} {2}\\(served by `));
+        return relay.bytesToTarget;
+      } finally {
+        await relay.close();
+      }
+    }
+
+    const plain = await sent([], { GRPC_COMPRESSION: '' });
+    expect(plain - (await sent(['--compress', 'gzip']))).toBeGreaterThan(150);
+    expect(plain - (await sent([], { GRPC_COMPRESSION: 'gzip' }))).toBeGreaterThan(150);
+    expect(server.calls.map(({ request }) => request.name)).toEqual([name, name, name]);
+  });
+
+  it('exits 2 naming the flag or the variable for an encoding grpc-js cannot send', async () => {
+    expect(await runCli(['hello', '--compress', 'br', '--target', server.target])).toEqual({
+      exit: 2,
+      stdout: '',
+      stderr: `greeter: --compress must be one of identity, deflate, gzip, got "br"\nRun 'greeter --help' for usage.\n`,
+    });
+    const fromEnv = await runCli(['hello', '--target', server.target], { env: { GRPC_COMPRESSION: 'zstd' } });
+    expect(fromEnv.exit).toBe(2);
+    expect(fromEnv.stderr).toMatch(
+      /^greeter: GRPC_COMPRESSION must be one of identity, deflate, gzip, got "zstd"\n/,
+    );
   });
 
   it('prints the usage and exits 0 with --help', async () => {

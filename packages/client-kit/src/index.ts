@@ -12,6 +12,7 @@ export {
   COMMON_FLAGS,
   COMMON_HELP,
   commonCallOptions,
+  commonCompression,
   parseCount,
   runCli,
   traceCommand,
@@ -19,6 +20,7 @@ export {
   UsageError,
 } from './cli';
 export { commonCredentials } from './cli-tls';
+export { type Compression, compressionOptions } from './compression';
 export { describeError, describeErrorDetails } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus } from './health';
 export { type Source, writeAll } from './streams';

@@ -2,6 +2,8 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { encodeRpcStatus, STATUS_DETAILS_HEADER } from '@repo/wire';
 import {
   commonCallOptions,
+  commonCompression,
+  compressionOptions,
   describeError,
   describeErrorDetails,
   type ErrorDetails,
@@ -144,5 +146,30 @@ describe('describeErrorDetails', () => {
     expect(describeErrorDetails(Object.assign(new Error('x'), { code: 2, details: 'x', metadata }))).toEqual(
       [],
     );
+  });
+});
+
+describe('commonCompression', () => {
+  it('takes --compress over GRPC_COMPRESSION, and neither means none', () => {
+    expect(commonCompression({ compress: 'gzip' }, { GRPC_COMPRESSION: 'deflate' })).toBe('gzip');
+    expect(commonCompression({}, { GRPC_COMPRESSION: 'deflate' })).toBe('deflate');
+    expect(commonCompression({}, {})).toBeUndefined();
+    expect(commonCompression({}, { GRPC_COMPRESSION: '' })).toBeUndefined();
+  });
+
+  it('refuses an encoding grpc-js cannot send, naming where it came from', () => {
+    expect(() => commonCompression({ compress: 'br' }, {})).toThrow(
+      new UsageError('--compress must be one of identity, deflate, gzip, got "br"'),
+    );
+    expect(() => commonCompression({}, { GRPC_COMPRESSION: 'GZIP' })).toThrow(
+      new UsageError('GRPC_COMPRESSION must be one of identity, deflate, gzip, got "GZIP"'),
+    );
+  });
+
+  it("sets grpc-js's default_compression_algorithm for gzip and deflate only", () => {
+    expect(compressionOptions('gzip')).toEqual({ 'grpc.default_compression_algorithm': 2 });
+    expect(compressionOptions('deflate')).toEqual({ 'grpc.default_compression_algorithm': 1 });
+    expect(compressionOptions('identity')).toEqual({});
+    expect(compressionOptions(undefined)).toEqual({});
   });
 });

@@ -1,7 +1,7 @@
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { GreeterService, type HelloReply, type HelloRequest } from '@repo/proto';
 import { INSTANCE, invalidArgument, violation } from '@repo/server-kit';
-import { closedAddress, FaultRelay } from '@repo/test-kit';
+import { closedAddress, FaultRelay, textOfWords } from '@repo/test-kit';
 import { runCli } from './support/cli';
 import { TestGreeter } from './support/test-greeter';
 
@@ -118,15 +118,16 @@ describe('greeter CLI', () => {
     }
   });
 
-  it('compresses its request with --compress gzip, or GRPC_COMPRESSION=gzip, and is answered', async () => {
-    const name = 'Ada Lovelace, Countess of Lovelace '.repeat(7).trim();
+  it('compresses its request with --compress gzip, or GRPC_COMPRESSION=gzip', async () => {
+    // A 32 KiB name of prose, which gzip shrinks to about a third.
+    const name = textOfWords(32 * 1024);
     /** The bytes the CLI sent through a relay of its own. */
     async function sent(args: string[], env: Record<string, string> = {}) {
       const relay = await FaultRelay.start(server.target);
       try {
         const result = await runCli(['hello', name, '--target', relay.target, ...args], { env });
         expect(result.exit).toBe(0);
-        expect(result.stdout).toMatch(new RegExp(`^Hello ${escaped(name)} {2}\\(served by `));
+        expect(result.stdout.startsWith(`Hello ${name}  (served by `)).toBe(true);
         return relay.bytesToTarget;
       } finally {
         await relay.close();
@@ -134,8 +135,8 @@ describe('greeter CLI', () => {
     }
 
     const plain = await sent([], { GRPC_COMPRESSION: '' });
-    expect(plain - (await sent(['--compress', 'gzip']))).toBeGreaterThan(150);
-    expect(plain - (await sent([], { GRPC_COMPRESSION: 'gzip' }))).toBeGreaterThan(150);
+    expect(await sent(['--compress', 'gzip'])).toBeLessThan(0.5 * plain);
+    expect(await sent([], { GRPC_COMPRESSION: 'gzip' })).toBeLessThan(0.5 * plain);
     expect(server.calls.map(({ request }) => request.name)).toEqual([name, name, name]);
   });
 

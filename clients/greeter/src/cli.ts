@@ -4,6 +4,7 @@ import {
   COMMON_FLAGS,
   COMMON_HELP,
   commonCallOptions,
+  commonCompression,
   commonCredentials,
   parseCount,
   runCli,
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
   const greeter = new Greeter({
     target: values.target ?? (process.env.GREETER_ADDR || DEFAULT_TARGET),
     credentials: commonCredentials(values),
+    compression: commonCompression(values),
     telemetry,
   });
   try {

@@ -1,5 +1,12 @@
 import { type ChannelCredentials, type ChannelOptions, credentials, type Metadata } from '@grpc/grpc-js';
-import { type CallOptions, cancelOnAbort, createTelemetryInterceptor, toGrpcCall } from '@repo/client-kit';
+import {
+  type CallOptions,
+  type Compression,
+  cancelOnAbort,
+  compressionOptions,
+  createTelemetryInterceptor,
+  toGrpcCall,
+} from '@repo/client-kit';
 import { GreeterClient as GeneratedClient } from '@repo/proto';
 import type { CallTelemetry } from '@repo/telemetry';
 import { SERVED_BY_HEADER } from '@repo/wire';
@@ -11,6 +18,13 @@ export interface GreeterClientOptions {
   target?: string;
   /** Insecure by default. */
   credentials?: ChannelCredentials;
+  /**
+   * Compress every request message (`gzip` or `deflate`; default none): see compressionOptions
+   * in client-kit. Worth it for large, compressible messages; a small one grows by gzip's
+   * ~20 bytes of framing. Responses arrive compressed only from a server that compresses (not
+   * a grpc-js one).
+   */
+  compression?: Compression;
   /** grpc-js channel options, over ours. */
   channelOptions?: ChannelOptions;
   /**
@@ -70,6 +84,7 @@ export class Greeter {
       'grpc.max_reconnect_backoff_ms': 5_000,
       // Nothing reads channelz, which grpc-js otherwise keeps up to date on every call.
       'grpc.enable_channelz': 0,
+      ...compressionOptions(options.compression),
       ...options.channelOptions,
       ...(options.telemetry && {
         interceptors: [createTelemetryInterceptor(options.telemetry, this.target)],

@@ -46,7 +46,9 @@ describe('greeter CLI against a server that requires a token', () => {
       });
 
       expect(result.exit).toBe(1);
-      expect(result.stderr).toBe('greeter: UNAUTHENTICATED: missing or invalid bearer token\n');
+      expect(result.stderr).toBe(
+        'greeter: UNAUTHENTICATED: missing or invalid bearer token\n  reason: TOKEN_INVALID\n',
+      );
       expect(result.stdout).toBe('');
     }
   });

@@ -1,7 +1,7 @@
-import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { GreeterService, type HelloReply, type HelloRequest } from '@repo/proto';
-import { INSTANCE, StatusError } from '@repo/server-kit';
-import { closedAddress } from '@repo/test-kit';
+import { INSTANCE, invalidArgument, violation } from '@repo/server-kit';
+import { closedAddress, FaultRelay, textOfWords } from '@repo/test-kit';
 import { runCli } from './support/cli';
 import { TestGreeter } from './support/test-greeter';
 
@@ -69,14 +69,15 @@ describe('greeter CLI', () => {
     expect(server.calls[0]?.metadata['x-request-id']).toEqual(['cli-7']);
   });
 
-  it("exits 1 with the server's status on one stderr line when the call fails", async () => {
+  it("exits 1 with the server's status on one stderr line, then its error details, when the call fails", async () => {
     server.behaviour = (_call, callback) =>
-      callback(new StatusError(status.INVALID_ARGUMENT, 'name must not be empty'));
+      callback(invalidArgument(violation('name', 'must not be empty', 'EMPTY')));
     const result = await runCli(['hello', '', '--target', server.target]);
     expect(result).toEqual({
       exit: 1,
       stdout: '',
-      stderr: 'greeter: INVALID_ARGUMENT: name must not be empty\n',
+      stderr:
+        'greeter: INVALID_ARGUMENT: name must not be empty\n  name: must not be empty\n  reason: NAME_EMPTY\n',
     });
   });
 
@@ -115,6 +116,41 @@ describe('greeter CLI', () => {
     } finally {
       bare.forceShutdown();
     }
+  });
+
+  it('compresses its request with --compress gzip, or GRPC_COMPRESSION=gzip', async () => {
+    // A 32 KiB name of prose, which gzip shrinks to about a third.
+    const name = textOfWords(32 * 1024);
+    /** The bytes the CLI sent through a relay of its own. */
+    async function sent(args: string[], env: Record<string, string> = {}) {
+      const relay = await FaultRelay.start(server.target);
+      try {
+        const result = await runCli(['hello', name, '--target', relay.target, ...args], { env });
+        expect(result.exit).toBe(0);
+        expect(result.stdout.startsWith(`Hello ${name}  (served by `)).toBe(true);
+        return relay.bytesToTarget;
+      } finally {
+        await relay.close();
+      }
+    }
+
+    const plain = await sent([], { GRPC_COMPRESSION: '' });
+    expect(await sent(['--compress', 'gzip'])).toBeLessThan(0.5 * plain);
+    expect(await sent([], { GRPC_COMPRESSION: 'gzip' })).toBeLessThan(0.5 * plain);
+    expect(server.calls.map(({ request }) => request.name)).toEqual([name, name, name]);
+  });
+
+  it('exits 2 naming the flag or the variable for an encoding grpc-js cannot send', async () => {
+    expect(await runCli(['hello', '--compress', 'br', '--target', server.target])).toEqual({
+      exit: 2,
+      stdout: '',
+      stderr: `greeter: --compress must be one of identity, deflate, gzip, got "br"\nRun 'greeter --help' for usage.\n`,
+    });
+    const fromEnv = await runCli(['hello', '--target', server.target], { env: { GRPC_COMPRESSION: 'zstd' } });
+    expect(fromEnv.exit).toBe(2);
+    expect(fromEnv.stderr).toMatch(
+      /^greeter: GRPC_COMPRESSION must be one of identity, deflate, gzip, got "zstd"\n/,
+    );
   });
 
   it('prints the usage and exits 0 with --help', async () => {

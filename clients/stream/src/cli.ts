@@ -5,6 +5,7 @@ import {
   COMMON_FLAGS,
   COMMON_HELP,
   commonCallOptions,
+  commonCompression,
   commonCredentials,
   parseCount,
   runCli,
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<void> {
   const client = new StreamClient({
     target: values.target ?? (process.env.STREAM_ADDR || DEFAULT_TARGET),
     credentials: commonCredentials(values),
+    compression: commonCompression(values),
     telemetry,
   });
   const started = performance.now();

@@ -1,1 +1,3 @@
+// The error details of a failed call, decoded from its grpc-status-details-bin trailer.
+export { type ErrorDetails, errorDetailsOf } from '@repo/client-kit';
 export { StreamClient, type StreamClientOptions } from './client';

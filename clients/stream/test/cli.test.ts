@@ -1,5 +1,4 @@
-import { status } from '@grpc/grpc-js';
-import { StatusError } from '@repo/server-kit';
+import { invalidArgument, violation } from '@repo/server-kit';
 import { closedAddress } from '@repo/test-kit';
 import { runCli } from './support/cli';
 import { TestStreamServer } from './support/test-stream-server';
@@ -70,12 +69,15 @@ describe('stream CLI: get', () => {
     ]);
   });
 
-  it("exits 1 with the server's status on one stderr line", async () => {
+  it("exits 1 with the server's status on one stderr line, then its error details", async () => {
     const result = await runCli(['get', 'x', '--count', '0', '--target', server.target]);
     expect(result).toEqual({
       exit: 1,
       stdout: '',
-      stderr: 'stream: INVALID_ARGUMENT: count must be at least 1, got 0\n',
+      stderr:
+        'stream: INVALID_ARGUMENT: count must be at least 1, got 0\n' +
+        '  count: must be at least 1, got 0\n' +
+        '  reason: COUNT_OUT_OF_RANGE\n',
     });
   });
 
@@ -128,15 +130,18 @@ describe('stream CLI: put', () => {
     });
   });
 
-  it("exits 1 with the server's status when it rejects the upload", async () => {
+  it("exits 1 with the server's status and its error details when it rejects the upload", async () => {
     server.putStream = async (_call, callback) => {
-      callback(new StatusError(status.INVALID_ARGUMENT, 'message 1: text must not be rude'));
+      callback(invalidArgument(violation('text', 'must not be rude', 'RUDE'), 1));
     };
     const result = await runCli(['put', 'rude', '--target', server.target]);
     expect(result).toEqual({
       exit: 1,
       stdout: '',
-      stderr: 'stream: INVALID_ARGUMENT: message 1: text must not be rude\n',
+      stderr:
+        'stream: INVALID_ARGUMENT: message 1: text must not be rude\n' +
+        '  text: must not be rude\n' +
+        '  reason: TEXT_RUDE (message: 1)\n',
     });
   });
 
@@ -194,7 +199,8 @@ describe('stream CLI: all', () => {
     expect(result).toEqual({
       exit: 1,
       stdout: 'Hello Ada  (greeter test-server)\n',
-      stderr: 'stream: INVALID_ARGUMENT: name must not be empty\n',
+      stderr:
+        'stream: INVALID_ARGUMENT: name must not be empty\n  name: must not be empty\n  reason: NAME_EMPTY\n',
     });
   });
 });

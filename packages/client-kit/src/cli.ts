@@ -1,5 +1,6 @@
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { describeError } from './errors';
+import { COMPRESSIONS, type Compression, isCompression } from './compression';
+import { describeError, describeErrorDetails } from './errors';
 
 /** A mistake in the command line: printed with a hint to run --help, exit code 2. */
 export class UsageError extends Error {
@@ -7,8 +8,9 @@ export class UsageError extends Error {
 }
 
 /**
- * Runs a CLI's main function: on failure prints one line to stderr (`greeter: UNAVAILABLE: ...`)
- * and exits 1 (2 for a usage error); on success exits 0 once the output has been flushed.
+ * Runs a CLI's main function: on failure prints one line to stderr (`greeter: UNAVAILABLE: ...`),
+ * then the error's details indented, one per line (`  name: must not be empty`, `  reason:
+ * NAME_EMPTY`: see describeErrorDetails), and exits 1 (2 for a usage error); on success exits 0 once the output has been flushed.
  */
 export function runCli(program: string, main: (argv: string[]) => Promise<void>): void {
   // `greeter --help | head -1` closes stdout early: that is the reader's choice, not a failure.
@@ -25,7 +27,8 @@ export function runCli(program: string, main: (argv: string[]) => Promise<void>)
         process.stderr.write(`${program}: ${err.message}\nRun '${program} --help' for usage.\n`);
         process.exitCode = 2;
       } else {
-        process.stderr.write(`${program}: ${describeError(err)}\n`);
+        const details = describeErrorDetails(err).map((line) => `  ${line}\n`);
+        process.stderr.write(`${program}: ${describeError(err)}\n${details.join('')}`);
         process.exitCode = 1;
       }
     },
@@ -54,6 +57,7 @@ export const COMMON_FLAGS = {
   'timeout-ms': { type: 'string' },
   'request-id': { type: 'string' },
   token: { type: 'string' },
+  compress: { type: 'string' },
   ca: { type: 'string' },
   cert: { type: 'string' },
   key: { type: 'string' },
@@ -68,6 +72,8 @@ export const COMMON_HELP = `  -t, --target <target>    server address: host:port
       --request-id <id>     x-request-id to send (default: the server makes one)
       --token <token>       bearer token for a server started with AUTH_TOKEN
                             (default: $GRPC_TOKEN; the variable keeps it out of ps)
+      --compress <encoding> compress requests: gzip, deflate or identity (none)
+                            (default: $GRPC_COMPRESSION, else identity)
       --ca <file>           use TLS, trusting this CA (PEM) (default: $GRPC_CA_FILE)
       --cert <file>         use TLS, presenting this client certificate (PEM) for mTLS
                             (default: $GRPC_CERT_FILE); needs --key
@@ -128,4 +134,23 @@ export function commonCallOptions(
     ...(requestId === undefined ? {} : { requestId }),
     ...(token ? { token } : {}),
   };
+}
+
+/**
+ * The request compression `--compress` asks for, else GRPC_COMPRESSION in `env`; undefined for
+ * neither. Throws a UsageError naming the flag or the variable for an encoding grpc-js lacks.
+ */
+export function commonCompression(
+  values: { compress?: string },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Compression | undefined {
+  const [source, value] =
+    values.compress !== undefined
+      ? ['--compress', values.compress]
+      : ['GRPC_COMPRESSION', env.GRPC_COMPRESSION];
+  if (value === undefined || value === '') return undefined;
+  if (!isCompression(value)) {
+    throw new UsageError(`${source} must be one of ${COMPRESSIONS.join(', ')}, got "${value}"`);
+  }
+  return value;
 }

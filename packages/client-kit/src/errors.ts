@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { isCallError } from '@repo/wire';
+import { errorDetailsOf, isCallError } from '@repo/wire';
 
 /** The errors of Node's `connect()` that grpc-js reports in an UNAVAILABLE's details, in words. */
 const CONNECT_ERRORS: Readonly<Record<string, string>> = {
@@ -42,4 +42,26 @@ export function describeError(err: unknown): string {
         ? err.message
         : String(err));
   return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * The error details of a failed call (its google.rpc.Status, see errorDetailsOf), one line each
+ * for a person, without indentation: each field violation (`name: must not be empty`), the
+ * reason (`reason: NAME_EMPTY`, with its ErrorInfo metadata if any), when to retry (`retry
+ * after: 1000 ms`), and the type of any detail not understood. Empty without details.
+ */
+export function describeErrorDetails(err: unknown): string[] {
+  const details = errorDetailsOf(err);
+  if (!details) return [];
+  const lines: string[] = [];
+  for (const { field, description } of details.badRequest?.fieldViolations ?? []) {
+    lines.push(`${field}: ${description}`);
+  }
+  if (details.errorInfo) {
+    const extra = Object.entries(details.errorInfo.metadata).map(([key, value]) => `${key}: ${value}`);
+    lines.push(`reason: ${details.errorInfo.reason}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`);
+  }
+  if (details.retryInfo) lines.push(`retry after: ${details.retryInfo.retryDelayMs} ms`);
+  for (const type of details.unknownTypes ?? []) lines.push(`detail: ${type}`);
+  return lines.map((line) => line.replace(/\s*\n\s*/g, ' ').trim());
 }

@@ -1,6 +1,9 @@
 export {
   type CallError,
   createTlsCredentials,
+  type ErrorDetails,
+  errorDetailsOf,
+  type FieldViolation,
   isCallError,
   type TlsPems,
 } from '@repo/wire';
@@ -9,6 +12,7 @@ export {
   COMMON_FLAGS,
   COMMON_HELP,
   commonCallOptions,
+  commonCompression,
   parseCount,
   runCli,
   traceCommand,
@@ -16,7 +20,8 @@ export {
   UsageError,
 } from './cli';
 export { commonCredentials } from './cli-tls';
-export { describeError } from './errors';
+export { type Compression, compressionOptions } from './compression';
+export { describeError, describeErrorDetails } from './errors';
 export { HealthClient, type HealthClientOptions, type ServingStatus } from './health';
 export { type Source, writeAll } from './streams';
 export { createTelemetryInterceptor } from './telemetry';

@@ -1,5 +1,16 @@
-import { status } from '@grpc/grpc-js';
-import { commonCallOptions, describeError, parseCount, UNARY_TIMEOUT_MS, UsageError } from '../src';
+import { Metadata, status } from '@grpc/grpc-js';
+import { encodeRpcStatus, STATUS_DETAILS_HEADER } from '@repo/wire';
+import {
+  commonCallOptions,
+  commonCompression,
+  compressionOptions,
+  describeError,
+  describeErrorDetails,
+  type ErrorDetails,
+  parseCount,
+  UNARY_TIMEOUT_MS,
+  UsageError,
+} from '../src';
 
 describe('parseCount', () => {
   it('returns the fallback when the flag is absent', () => {
@@ -96,5 +107,69 @@ describe('describeError', () => {
     expect(describeError(err)).toBe(
       'UNAVAILABLE: Last error: alert certificate required:SSL alert number 116 (2026-01-01T00:00:00.000Z).',
     );
+  });
+});
+
+describe('describeErrorDetails', () => {
+  /** A failed call whose trailers carry this google.rpc.Status. */
+  function failedWith(details: ErrorDetails): Error {
+    const metadata = new Metadata();
+    metadata.set(
+      STATUS_DETAILS_HEADER,
+      encodeRpcStatus(status.INVALID_ARGUMENT, 'text must not be empty', details),
+    );
+    return Object.assign(new Error('3 INVALID_ARGUMENT'), {
+      code: 3,
+      details: 'text must not be empty',
+      metadata,
+    });
+  }
+
+  it('gives one line per field violation, then the reason with its metadata, then when to retry', () => {
+    const err = failedWith({
+      badRequest: { fieldViolations: [{ field: 'text', description: 'must not be\nempty' }] },
+      errorInfo: { reason: 'TEXT_EMPTY', domain: 'stream.v1.StreamService', metadata: { message: '3' } },
+      retryInfo: { retryDelayMs: 1_500 },
+    });
+
+    expect(describeErrorDetails(err)).toEqual([
+      'text: must not be empty',
+      'reason: TEXT_EMPTY (message: 3)',
+      'retry after: 1500 ms',
+    ]);
+  });
+
+  it('gives nothing for an error without details, or with a trailer that is not a google.rpc.Status', () => {
+    expect(describeErrorDetails(new Error('boom'))).toEqual([]);
+    const metadata = new Metadata();
+    metadata.set(STATUS_DETAILS_HEADER, Buffer.from([0xff, 0xff, 0xff]));
+    expect(describeErrorDetails(Object.assign(new Error('x'), { code: 2, details: 'x', metadata }))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('commonCompression', () => {
+  it('takes --compress over GRPC_COMPRESSION, and neither means none', () => {
+    expect(commonCompression({ compress: 'gzip' }, { GRPC_COMPRESSION: 'deflate' })).toBe('gzip');
+    expect(commonCompression({}, { GRPC_COMPRESSION: 'deflate' })).toBe('deflate');
+    expect(commonCompression({}, {})).toBeUndefined();
+    expect(commonCompression({}, { GRPC_COMPRESSION: '' })).toBeUndefined();
+  });
+
+  it('refuses an encoding grpc-js cannot send, naming where it came from', () => {
+    expect(() => commonCompression({ compress: 'br' }, {})).toThrow(
+      new UsageError('--compress must be one of identity, deflate, gzip, got "br"'),
+    );
+    expect(() => commonCompression({}, { GRPC_COMPRESSION: 'GZIP' })).toThrow(
+      new UsageError('GRPC_COMPRESSION must be one of identity, deflate, gzip, got "GZIP"'),
+    );
+  });
+
+  it("sets grpc-js's default_compression_algorithm for gzip and deflate only", () => {
+    expect(compressionOptions('gzip')).toEqual({ 'grpc.default_compression_algorithm': 2 });
+    expect(compressionOptions('deflate')).toEqual({ 'grpc.default_compression_algorithm': 1 });
+    expect(compressionOptions('identity')).toEqual({});
+    expect(compressionOptions(undefined)).toEqual({});
   });
 });

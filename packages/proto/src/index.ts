@@ -7,6 +7,17 @@ import * as health from './gen/grpc/health/v1/health';
 import * as helloworld from './gen/helloworld/helloworld';
 import * as stream from './gen/stream/v1/stream';
 
+export { Any } from './gen/google/protobuf/any';
+// google.rpc's error model, generated from the published protos of google-proto-files: the
+// google.rpc.Status that grpc-go, grpc-java and Connect send in the `grpc-status-details-bin`
+// trailer, and the standard error details it carries, each packed in a google.protobuf.Any.
+export { Code } from './gen/google/rpc/code';
+export {
+  BadRequest,
+  ErrorInfo,
+  RetryInfo,
+} from './gen/google/rpc/error_details';
+export { Status } from './gen/google/rpc/status';
 export {
   HealthCheckRequest,
   HealthCheckResponse,

@@ -8,6 +8,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { AUTHORIZATION_HEADER } from '@repo/wire';
+import { StatusError, toServiceError } from './errors';
 
 /** Shorter tokens are refused at start-up: they could be guessed. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -26,6 +27,10 @@ const PUBLIC_SERVICES: ReadonlySet<string> = new Set([
   'grpc.reflection.v1.ServerReflection',
   'grpc.reflection.v1alpha.ServerReflection',
 ]);
+
+const unauthenticated = new StatusError(status.UNAUTHENTICATED, UNAUTHENTICATED_DETAILS, {
+  reason: 'TOKEN_INVALID',
+});
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
@@ -71,7 +76,7 @@ export function createAuthInterceptor(token: string): ServerInterceptor {
         if (!hasBearerToken(metadata, expected)) {
           // Not calling next() holds back the metadata, the messages and the half-close: the
           // handler is never started (grpc-js starts it from these events).
-          call.sendStatus({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_DETAILS });
+          call.sendStatus(toServiceError(unauthenticated, serviceOf(methodDescriptor.path)));
           return;
         }
         metadata.remove(AUTHORIZATION_HEADER);

@@ -10,7 +10,14 @@ import { status } from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
 import { interruptCall, requestIdOf } from './call-context';
 import { contextOfCall } from './call-telemetry';
-import { INTERNAL_DETAILS, SHUTDOWN_DETAILS, StatusError } from './errors';
+import {
+  BUSY_RETRY_DELAY_MS,
+  INTERNAL_DETAILS,
+  SHUTDOWN_DETAILS,
+  SHUTDOWN_RETRY_DELAY_MS,
+  StatusError,
+  toServiceError,
+} from './errors';
 import { busyDetails, type HandlerGauge } from './handler-gauge';
 import type { Logger } from './logger';
 
@@ -22,7 +29,7 @@ type AnyCall = Parameters<UntypedHandleCall>[0] & {
 /**
  * Wraps every handler of a service so that no failure can take the process down or leak to the
  * client: a handler may throw, reject, or pass any error to its callback. A StatusError goes out
- * as its code and details; anything else goes out as INTERNAL with a generic message, and its
+ * as its code and details, with its error details in `grpc-status-details-bin`; anything else goes out as INTERNAL with a generic message, and its
  * cause is logged with the request id. Past the gauge's limit, a call ends at once with
  * RESOURCE_EXHAUSTED, before its handler runs.
  */
@@ -80,10 +87,20 @@ function guardHandler(
     // UNAVAILABLE (retryable: the server is going away), not the CANCELLED of a dropped stream.
     const release = gauge.acquire(() => {
       interruptCall(call);
-      fail(new StatusError(status.UNAVAILABLE, SHUTDOWN_DETAILS));
+      fail(
+        new StatusError(status.UNAVAILABLE, SHUTDOWN_DETAILS, {
+          reason: 'SHUTTING_DOWN',
+          retryDelayMs: SHUTDOWN_RETRY_DELAY_MS,
+        }),
+      );
     });
     if (!release) {
-      fail(new StatusError(status.RESOURCE_EXHAUSTED, busyDetails(gauge.limit)));
+      fail(
+        new StatusError(status.RESOURCE_EXHAUSTED, busyDetails(gauge.limit), {
+          reason: 'SERVER_BUSY',
+          retryDelayMs: BUSY_RETRY_DELAY_MS,
+        }),
+      );
       return;
     }
     const respond: sendUnaryData<unknown> = (err, value, trailer, flags) => {
@@ -115,16 +132,13 @@ function guardHandler(
   }
 }
 
+/**
+ * The status of a failed call, with its error details (see toServiceError): a StatusError's own,
+ * INTERNAL (reason INTERNAL) for anything else. The ErrorInfo's domain is the service's name.
+ */
 function toStatus(err: unknown, method: string, requestId: string, logger: Logger): ServerErrorResponse {
-  if (err instanceof StatusError) {
-    return {
-      name: err.name,
-      message: err.details,
-      code: err.code,
-      details: err.details,
-      metadata: err.metadata,
-    };
-  }
+  const domain = method.split('/')[1] ?? '';
+  if (err instanceof StatusError) return toServiceError(err, domain);
   logger.error({ requestId, method, err }, 'handler failed');
-  return { name: 'Error', message: INTERNAL_DETAILS, code: status.INTERNAL, details: INTERNAL_DETAILS };
+  return toServiceError(new StatusError(status.INTERNAL, INTERNAL_DETAILS), domain);
 }

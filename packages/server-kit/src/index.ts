@@ -8,7 +8,12 @@ export {
   readToken,
   type ServerConfig,
 } from './config';
-export { invalidArgument, StatusError } from './errors';
+export {
+  invalidArgument,
+  StatusError,
+  type StatusErrorOptions,
+  type Violation,
+} from './errors';
 export { LIMIT_DEFAULTS, type ServerLimits } from './limits';
 export { createLogger, INSTANCE, type Logger } from './logger';
 export { type RunOptions, runServer } from './run-server';
@@ -19,5 +24,5 @@ export {
   type ServiceRegistration,
   serviceNameOf,
 } from './server';
-export { checkText, type TextRule } from './text';
+export { checkText, sentenceOf, type TextRule, violation } from './text';
 export { readChannelTls, readServerTls } from './tls';

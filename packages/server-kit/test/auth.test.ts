@@ -19,6 +19,7 @@ import {
   rawGrpcCall,
   within,
 } from '@repo/test-kit';
+import { errorDetailsOf } from '@repo/wire';
 import { ConfigError, createLogger, createServer, type GrpcServer, readServerConfig } from '../src';
 import { createAuthInterceptor, UNAUTHENTICATED_DETAILS } from '../src/auth';
 import { deadlineIn } from './support/timing';
@@ -119,6 +120,11 @@ describe('a server started with a bearer token', () => {
 
     expect(error?.code).toBe(status.UNAUTHENTICATED);
     expect(error?.details).toBe(UNAUTHENTICATED_DETAILS);
+    expect(errorDetailsOf(error)?.errorInfo).toEqual({
+      reason: 'TOKEN_INVALID',
+      domain: 'helloworld.Greeter',
+      metadata: {},
+    });
     expect(running.seen.sayHello).toBe(0);
   });
 

@@ -1,6 +1,7 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
 import { within } from '@repo/test-kit';
+import { decodeRpcStatus, errorDetailsOf, STATUS_DETAILS_HEADER } from '@repo/wire';
 import { INTERNAL_DETAILS } from '../src/errors';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
 import { startServer, type TestServer } from './support/servers';
@@ -56,6 +57,9 @@ describe('a guarded unary handler', () => {
     expect(error?.details).toBe(INTERNAL_DETAILS);
     expect(error?.details).toBe('Internal server error');
     expect(everythingSent(error)).not.toContain(SECRET);
+    expect(errorDetailsOf(error)).toEqual({
+      errorInfo: { reason: 'INTERNAL', domain: 'helloworld.Greeter', metadata: {} },
+    });
   });
 
   it.each(['throw', 'reject', 'callback-error'])(
@@ -94,6 +98,13 @@ describe('a guarded unary handler', () => {
 
     expect(error?.code).toBe(code);
     expect(error?.details).toBe(details);
+    // Its google.rpc.Status: without a reason of its own, the reason is the code's name.
+    const trailer = error?.metadata.get(STATUS_DETAILS_HEADER)[0];
+    expect(decodeRpcStatus(trailer as Buffer)).toEqual({
+      code,
+      message: details,
+      details: { errorInfo: { reason: status[code], domain: 'helloworld.Greeter', metadata: {} } },
+    });
     // A StatusError is meant for the client: it is not a server fault to log as one.
     expect(failuresOf(`req-${name}`)).toHaveLength(0);
   });
@@ -238,5 +249,9 @@ describe('a guarded streaming handler', () => {
     expect(replies).toEqual(['Hello Ada']);
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toBe('name must not be "bad"');
+    expect(errorDetailsOf(error)).toEqual({
+      errorInfo: { reason: 'NAME_BAD', domain: 'stream.v1.StreamService', metadata: {} },
+      badRequest: { fieldViolations: [{ field: 'name', description: 'must not be "bad"' }] },
+    });
   });
 });

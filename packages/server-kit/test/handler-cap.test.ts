@@ -12,6 +12,8 @@ import {
   spawnService,
   within,
 } from '@repo/test-kit';
+import { errorDetailsOf } from '@repo/wire';
+import { BUSY_RETRY_DELAY_MS } from '../src/errors';
 import { busyDetails } from '../src/handler-gauge';
 import { createGreeterClient, type Greeter, type Outcome, sayHello } from './support/calls';
 import { deadlineIn } from './support/timing';
@@ -146,6 +148,10 @@ describe('MAX_RUNNING_HANDLERS against clients that reset their streams at once'
     for (const { error } of normal) {
       expect(error?.code).toBe(status.RESOURCE_EXHAUSTED);
       expect(error?.details).toBe(busyDetails(LIMIT));
+      expect(errorDetailsOf(error)).toEqual({
+        errorInfo: { reason: 'SERVER_BUSY', domain: 'helloworld.Greeter', metadata: {} },
+        retryInfo: { retryDelayMs: BUSY_RETRY_DELAY_MS },
+      });
     }
 
     // Once the work of the reset streams is over, every slot is free again: LIMIT calls at once succeed.

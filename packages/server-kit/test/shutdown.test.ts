@@ -2,6 +2,8 @@ import { credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
 import { GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
 import { waitFor, within } from '@repo/test-kit';
+import { errorDetailsOf } from '@repo/wire';
+import { SHUTDOWN_RETRY_DELAY_MS } from '../src/errors';
 import { createGreeterClient, type Greeter, sayHello } from './support/calls';
 import { startServer, type TestServer } from './support/servers';
 import { createTestGreeter, createTestStreamService, type TestHooks } from './support/test-services';
@@ -122,9 +124,11 @@ describe('GrpcServer.shutdown', () => {
       await within(running.server.shutdown(100), 100 + MARGIN_MS, 'shutdown');
 
       await aborted;
-      expect(await within(ended, 3_000, 'end of the stream')).toMatchObject({
-        code: status.UNAVAILABLE,
-        details: 'server shutting down',
+      const error = await within(ended, 3_000, 'end of the stream');
+      expect(error).toMatchObject({ code: status.UNAVAILABLE, details: 'server shutting down' });
+      expect(errorDetailsOf(error)).toEqual({
+        errorInfo: { reason: 'SHUTTING_DOWN', domain: 'stream.v1.StreamService', metadata: {} },
+        retryInfo: { retryDelayMs: SHUTDOWN_RETRY_DELAY_MS },
       });
       await waitFor('the handler to settle', () => running.server.handlers.running === 0, 1_000);
     } finally {

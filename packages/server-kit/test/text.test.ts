@@ -1,4 +1,4 @@
-import { checkText } from '../src';
+import { checkText, sentenceOf } from '../src';
 
 const NAME = { field: 'name', maxLength: 5 };
 
@@ -13,7 +13,7 @@ describe('checkText', () => {
     ['spaces only', '   '],
     ['tabs and newlines only', '\t\n'],
   ])('rejects a value that is %s unless empty is allowed', (_case, value) => {
-    expect(checkText(value, NAME)).toBe('name must not be empty');
+    expect(sentenceOf(checkText(value, NAME))).toBe('name must not be empty');
   });
 
   it('accepts an empty value when allowEmpty is set', () => {
@@ -21,7 +21,7 @@ describe('checkText', () => {
   });
 
   it('still rejects control characters in a whitespace-only value when allowEmpty is set', () => {
-    expect(checkText(' \n ', { ...NAME, allowEmpty: true })).toBe(
+    expect(sentenceOf(checkText(' \n ', { ...NAME, allowEmpty: true }))).toBe(
       'name must be valid UTF-8 text without control characters',
     );
   });
@@ -29,15 +29,15 @@ describe('checkText', () => {
   it('counts code points, not UTF-16 units: astral characters count once', () => {
     // Five emoji are ten UTF-16 units.
     expect(checkText('😀😀😀😀😀', NAME)).toBeUndefined();
-    expect(checkText('😀😀😀😀😀😀', NAME)).toBe('name must be at most 5 characters, got 6');
+    expect(sentenceOf(checkText('😀😀😀😀😀😀', NAME))).toBe('name must be at most 5 characters, got 6');
   });
 
   it('reports the length in code points for a value over the limit', () => {
-    expect(checkText('abcdef', NAME)).toBe('name must be at most 5 characters, got 6');
-    expect(checkText('é'.repeat(300), { field: 'text', maxLength: 256 })).toBe(
+    expect(sentenceOf(checkText('abcdef', NAME))).toBe('name must be at most 5 characters, got 6');
+    expect(sentenceOf(checkText('é'.repeat(300), { field: 'text', maxLength: 256 }))).toBe(
       'text must be at most 256 characters, got 300',
     );
-    expect(checkText('a😀b😀c😀', NAME)).toBe('name must be at most 5 characters, got 6');
+    expect(sentenceOf(checkText('a😀b😀c😀', NAME))).toBe('name must be at most 5 characters, got 6');
   });
 
   it.each([
@@ -50,7 +50,9 @@ describe('checkText', () => {
     ['a lone high surrogate', 'Ada\uD83D'],
     ['a lone low surrogate', '\uDE00Ada'],
   ])('rejects text containing %s', (_case, value) => {
-    expect(checkText(value, NAME)).toBe('name must be valid UTF-8 text without control characters');
+    expect(sentenceOf(checkText(value, NAME))).toBe(
+      'name must be valid UTF-8 text without control characters',
+    );
   });
 
   it('accepts non-ASCII letters, spaces inside the text and format characters', () => {
@@ -59,6 +61,21 @@ describe('checkText', () => {
   });
 
   it('reports an over-long value before an invalid character', () => {
-    expect(checkText('\u0000'.repeat(6), NAME)).toBe('name must be at most 5 characters, got 6');
+    expect(sentenceOf(checkText('\u0000'.repeat(6), NAME))).toBe('name must be at most 5 characters, got 6');
+  });
+});
+
+describe('the reason of a violation', () => {
+  const NAME = { field: 'name', maxLength: 5 };
+
+  it('names the field and the problem in UPPER_SNAKE_CASE', () => {
+    expect(checkText('', NAME)).toEqual({
+      field: 'name',
+      description: 'must not be empty',
+      reason: 'NAME_EMPTY',
+    });
+    expect(checkText('abcdef', NAME)?.reason).toBe('NAME_TOO_LONG');
+    expect(checkText('a\u0007', NAME)?.reason).toBe('NAME_INVALID_TEXT');
+    expect(checkText('x', { field: 'payload_bytes', maxLength: 0 })?.reason).toBe('PAYLOAD_BYTES_TOO_LONG');
   });
 });

@@ -85,11 +85,25 @@ describe('the CLIs against the running stack', () => {
     expect(replies.every(({ servedBy }) => servedBy.endsWith(`/${greeterPid}`))).toBe(true);
   });
 
-  it('fails with one clear line and exit code 1 when the server rejects the request', async () => {
+  it('fails with one clear line, then the error details, and exit code 1 when the server rejects the request', async () => {
     const { exit, stdout, stderr } = await runNode(GREETER_CLI, ['hello', '', '--target', target('greeter')]);
 
     expect(exit).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('greeter: INVALID_ARGUMENT: name must not be empty\n');
+    expect(stderr).toBe(
+      'greeter: INVALID_ARGUMENT: name must not be empty\n  name: must not be empty\n  reason: NAME_EMPTY\n',
+    );
+  });
+
+  it('prints the field, the reason and the message position of a stream the server rejects', async () => {
+    const tooLong = 'x'.repeat(257);
+    const { exit, stderr } = await runNode(STREAM_CLI, ['all', 'Ada', tooLong, '-t', target('stream')]);
+
+    expect(exit).toBe(1);
+    expect(stderr).toBe(
+      'stream: INVALID_ARGUMENT: message 2: name must be at most 256 characters, got 257\n' +
+        '  name: must be at most 256 characters, got 257\n' +
+        '  reason: NAME_TOO_LONG (message: 2)\n',
+    );
   });
 });

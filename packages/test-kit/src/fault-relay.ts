@@ -37,9 +37,14 @@ interface Pair {
  * - `reset()`: every open connection, and every new one while in this mode, is destroyed with
  *   a TCP RST on both sides: the peers see ECONNRESET, not an orderly close.
  *
- * It speaks TCP only, so it works for any protocol, TLS included.
+ * It speaks TCP only, so it works for any protocol, TLS included. It counts the bytes each way
+ * (`bytesToTarget`, `bytesFromTarget`): what a call costs on the wire, HTTP/2 framing included.
  */
 export class FaultRelay {
+  /** Bytes the relay received from its clients (and forwards to the target), over every connection. */
+  bytesToTarget = 0;
+  /** Bytes the relay received from the target (and forwards to its clients). */
+  bytesFromTarget = 0;
   private accepted = 0;
   private current: FaultMode = { kind: 'pass' };
   private readonly pairs = new Set<Pair>();
@@ -139,7 +144,10 @@ export class FaultRelay {
       client.pause();
       upstream.pause();
     }
-    pair.links.push(this.forward(client, upstream), this.forward(upstream, client));
+    pair.links.push(
+      this.forward(client, upstream, (bytes) => (this.bytesToTarget += bytes)),
+      this.forward(upstream, client, (bytes) => (this.bytesFromTarget += bytes)),
+    );
     // Either side failing or closing ends the pair: the other side is torn down too.
     const end = () => {
       this.pairs.delete(pair);
@@ -153,8 +161,9 @@ export class FaultRelay {
   /**
    * Copies `from` into `to` through a queue that holds each chunk for the latency in force when
    * it arrived, and everything while in blackhole mode; passes on backpressure and half-close.
+   * `count` is told the size of every chunk read: what crossed the wire that way.
    */
-  private forward(from: Socket, to: Socket): Link {
+  private forward(from: Socket, to: Socket, count: (bytes: number) => void): Link {
     const queue: { chunk: Buffer | null; due: number }[] = [];
     let timer: NodeJS.Timeout | undefined;
     let draining = false;
@@ -180,7 +189,10 @@ export class FaultRelay {
       queue.push({ chunk, due: Date.now() + (this.current.kind === 'latency' ? this.current.ms : 0) });
       if (!timer) flush();
     };
-    from.on('data', (chunk: Buffer) => push(chunk));
+    from.on('data', (chunk: Buffer) => {
+      count(chunk.length);
+      push(chunk);
+    });
     from.on('end', () => push(null));
     // A failed socket (ECONNRESET, ECONNREFUSED) closes, which ends its pair (see accept):
     // the error is the fault under test, not one to crash on.

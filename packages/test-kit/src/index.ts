@@ -26,4 +26,5 @@ export { lengthDelimitedField, varintField } from './protobuf-wire';
 export { grpcRequestFields, grpcRequestHeaders, type RawOutcome, rawGrpcCall } from './raw-grpc';
 export { ReflectionClient } from './reflection';
 export { type Listenable, listenLocal, type Running } from './servers';
+export { textOfWords } from './text';
 export { drain, rejectionOf, waitFor, within } from './wait';

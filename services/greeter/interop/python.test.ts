@@ -1,36 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { run } from '@repo/runner';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ServiceProcess, spawnService } from '@repo/test-kit';
-
-// Interop with another gRPC implementation: Python's grpcio (gRPC's C core), from Debian's
-// python3-grpcio and python3-grpc-tools. Run by `pnpm test:interop` (CI installs both); kept
-// out of `pnpm test`, which needs nothing but Node.
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
-const PROTOS = dirname(require.resolve('@repo/protos/package.json'));
-const CLIENT = join(__dirname, 'greeter_client.py');
-
-async function python(...args: string[]): Promise<{ code: number | string; stdout: string }> {
-  const { exit, stdout, stderr } = await run(PYTHON, args, { timeoutMs: 20_000 });
-  return { code: exit, stdout: exit === 0 ? stdout : `${stdout}${stderr}` };
-}
+import { CLIENT, generateStubs, python } from './support';
 
 describe('a Python grpcio helloworld client', () => {
   let stubs: string;
   let greeter: ServiceProcess;
 
   beforeAll(async () => {
-    stubs = mkdtempSync(join(tmpdir(), 'helloworld-py-'));
-    const generated = await python(
-      '-m',
-      'grpc_tools.protoc',
-      `--proto_path=${join(PROTOS, 'helloworld')}`,
-      `--python_out=${stubs}`,
-      `--grpc_python_out=${stubs}`,
-      'helloworld.proto',
-    );
-    expect(generated).toEqual({ code: 0, stdout: '' });
+    stubs = await generateStubs();
     greeter = await spawnService(join(__dirname, '..', 'dist', 'main.js'));
   });
 
@@ -46,10 +24,26 @@ describe('a Python grpcio helloworld client', () => {
     });
   });
 
-  it('gets INVALID_ARGUMENT and our message for an empty name', async () => {
+  it('gets INVALID_ARGUMENT, our message, and the error details from grpc-status-details-bin for an empty name', async () => {
     await expect(python(CLIENT, stubs, greeter.target, '')).resolves.toEqual({
       code: 1,
-      stdout: 'error INVALID_ARGUMENT name must not be empty\n',
+      stdout: [
+        'error INVALID_ARGUMENT name must not be empty',
+        // The google.rpc.Status: the same code (3) and message, then each detail it packs.
+        'status 3 name must not be empty',
+        'reason NAME_EMPTY helloworld.Greeter',
+        'field name: must not be empty',
+        '',
+      ].join('\n'),
     });
+  });
+
+  it('reads NAME_TOO_LONG and the field for a name over 256 characters', async () => {
+    const { code, stdout } = await python(CLIENT, stubs, greeter.target, 'x'.repeat(257));
+    expect(code).toBe(1);
+    expect(stdout.split('\n').slice(2, 4)).toEqual([
+      'reason NAME_TOO_LONG helloworld.Greeter',
+      'field name: must be at most 256 characters, got 257',
+    ]);
   });
 });

@@ -1,11 +1,14 @@
 import type { GreeterServer, HelloRequest } from '@repo/proto';
-import { checkText, invalidArgument } from '@repo/server-kit';
+import { checkText, invalidArgument, type Violation } from '@repo/server-kit';
 
 /** Longest name the Greeter accepts, in characters (Unicode code points). */
 export const MAX_NAME_LENGTH = 256;
 
-/** What is wrong with a HelloRequest, or undefined when it can be answered. */
-export function checkHelloRequest(request: HelloRequest): string | undefined {
+/**
+ * What is wrong with a HelloRequest (reason NAME_EMPTY, NAME_TOO_LONG or NAME_INVALID_TEXT), or
+ * undefined when it can be answered.
+ */
+export function checkHelloRequest(request: HelloRequest): Violation | undefined {
   return checkText(request.name, { field: 'name', maxLength: MAX_NAME_LENGTH });
 }
 

@@ -3,6 +3,7 @@ import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/
 import { isCallError } from '@repo/client-kit';
 import { Greeter } from '@repo/greeter-client';
 import { HelloReply, HelloRequest } from '@repo/proto';
+import { sentenceOf } from '@repo/server-kit';
 import {
   lengthDelimitedField,
   type ProcessStats,
@@ -53,7 +54,7 @@ const received = (name: string) => name.replace(/\p{Cs}/gu, '\uFFFD');
 
 /** The answer the Greeter's own check predicts for a name it received. */
 function predict(name: string): Answer {
-  const problem = checkHelloRequest({ name });
+  const problem = sentenceOf(checkHelloRequest({ name }));
   if (problem) return { code: status.INVALID_ARGUMENT, details: problem };
   return { code: status.OK, details: 'OK', message: greet(name) };
 }

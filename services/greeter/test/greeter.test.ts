@@ -1,3 +1,4 @@
+import { sentenceOf } from '@repo/server-kit';
 import { checkHelloRequest, greet, MAX_NAME_LENGTH } from '../src/greeter';
 
 describe('greet', () => {
@@ -27,7 +28,7 @@ describe('checkHelloRequest', () => {
     ['an empty name', ''],
     ['a name of spaces', '   '],
   ])('rejects %s', (_case, name) => {
-    expect(checkHelloRequest({ name })).toBe('name must not be empty');
+    expect(sentenceOf(checkHelloRequest({ name }))).toBe('name must not be empty');
   });
 
   it.each([
@@ -35,7 +36,9 @@ describe('checkHelloRequest', () => {
     [257, '😀'.repeat(257)],
     [1000, 'b'.repeat(1000)],
   ])('rejects a name of %i characters, saying how long it is', (length, name) => {
-    expect(checkHelloRequest({ name })).toBe(`name must be at most 256 characters, got ${length}`);
+    expect(sentenceOf(checkHelloRequest({ name }))).toBe(
+      `name must be at most 256 characters, got ${length}`,
+    );
   });
 
   it.each([
@@ -45,6 +48,8 @@ describe('checkHelloRequest', () => {
     ['U+FFFD, what invalid UTF-8 decodes to', 'Ad\uFFFD'],
     ['a lone surrogate', 'Ada\uD800'],
   ])('rejects a name with %s', (_case, name) => {
-    expect(checkHelloRequest({ name })).toBe('name must be valid UTF-8 text without control characters');
+    expect(sentenceOf(checkHelloRequest({ name }))).toBe(
+      'name must be valid UTF-8 text without control characters',
+    );
   });
 });

@@ -7,7 +7,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { HealthClient } from '@repo/client-kit';
-import { Greeter } from '@repo/greeter-client';
+import { errorDetailsOf, Greeter } from '@repo/greeter-client';
 import { createLogger, INSTANCE } from '@repo/server-kit';
 import { LogSink, listenLocal, ReflectionClient, type Running } from '@repo/test-kit';
 import { createGreeterServer } from '../src/server';
@@ -73,6 +73,22 @@ describe('helloworld.Greeter/SayHello', () => {
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(err.details).toBe(details);
   });
+
+  it.each([
+    ['an empty name', '', 'must not be empty', 'NAME_EMPTY'],
+    ['a 257-character name', 'x'.repeat(257), 'must be at most 256 characters, got 257', 'NAME_TOO_LONG'],
+    ['a name with a control character', 'Ada\u0007', INVALID_TEXT.slice('name '.length), 'NAME_INVALID_TEXT'],
+  ])(
+    'sends the error details of %s: the field, what is wrong, and the reason',
+    async (_case, name, description, reason) => {
+      const err = await failure(greeter.sayHello(name, { timeoutMs: 5_000 }));
+
+      expect(errorDetailsOf(err)).toEqual({
+        errorInfo: { reason, domain: 'helloworld.Greeter', metadata: {} },
+        badRequest: { fieldViolations: [{ field: 'name', description }] },
+      });
+    },
+  );
 
   it('logs a rejected call at warn level with the request id and the reason', async () => {
     await failure(greeter.sayHello('', { timeoutMs: 5_000, requestId: 'req-empty' }));

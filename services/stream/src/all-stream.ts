@@ -3,7 +3,7 @@ import { type Deadline, type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Greeter } from '@repo/greeter-client';
 import type { AllStreamRequest, AllStreamResponse } from '@repo/proto';
 import { checkText, invalidArgument, messagesOf, requestIdOf, StatusError, signalOf } from '@repo/server-kit';
-import { isCallError } from '@repo/wire';
+import { errorDetailsOf, isCallError } from '@repo/wire';
 
 /** Deadline of a Greeter call when the AllStream call itself has none (or a later one). */
 export const GREETER_TIMEOUT_MS = 5_000;
@@ -15,20 +15,39 @@ export const GREETER_TIMEOUT_MS = 5_000;
  */
 export const ALL_STREAM_LIMITS = { maxNameLength: 256 } as const;
 
+/** How soon a client may retry an AllStream that failed because the Greeter could not be reached. */
+export const GREETER_RETRY_DELAY_MS = 1_000;
+
 /**
  * Maps a failed Greeter call to the status the AllStream client gets. The Greeter's own
- * INVALID_ARGUMENT is the client's fault and is passed on; its unavailability is named; any
- * other failure is ours, and is not described to the client.
+ * INVALID_ARGUMENT is the client's fault and is passed on, with its field violations and reason;
+ * its unavailability (GREETER_UNAVAILABLE, with a RetryInfo) and its lateness
+ * (GREETER_DEADLINE_EXCEEDED) are named; any other failure is ours, and is not described to the
+ * client.
  */
 export function greeterErrorToStatus(err: unknown, greeterTarget: string, position: number): unknown {
   if (!isCallError(err)) return err;
+  const info = { message: String(position) };
   switch (err.code) {
-    case status.INVALID_ARGUMENT:
-      return new StatusError(status.INVALID_ARGUMENT, `message ${position}: ${err.details}`);
+    case status.INVALID_ARGUMENT: {
+      const details = errorDetailsOf(err);
+      return new StatusError(status.INVALID_ARGUMENT, `message ${position}: ${err.details}`, {
+        reason: details?.errorInfo?.reason ?? 'GREETER_INVALID_ARGUMENT',
+        violations: details?.badRequest?.fieldViolations,
+        info,
+      });
+    }
     case status.UNAVAILABLE:
-      return new StatusError(status.UNAVAILABLE, `greeter unavailable at ${greeterTarget}: ${err.details}`);
+      return new StatusError(status.UNAVAILABLE, `greeter unavailable at ${greeterTarget}: ${err.details}`, {
+        reason: 'GREETER_UNAVAILABLE',
+        retryDelayMs: GREETER_RETRY_DELAY_MS,
+        info,
+      });
     case status.DEADLINE_EXCEEDED:
-      return new StatusError(status.DEADLINE_EXCEEDED, `greeter at ${greeterTarget} did not answer in time`);
+      return new StatusError(status.DEADLINE_EXCEEDED, `greeter at ${greeterTarget} did not answer in time`, {
+        reason: 'GREETER_DEADLINE_EXCEEDED',
+        info,
+      });
     default:
       return err;
   }
@@ -58,7 +77,7 @@ export function allStreamHandler(greeter: Greeter, greeterToken?: string) {
       for await (const { name } of messagesOf(call)) {
         position++;
         const problem = checkText(name, { field: 'name', maxLength: ALL_STREAM_LIMITS.maxNameLength });
-        if (problem) throw invalidArgument(`message ${position}: ${problem}`);
+        if (problem) throw invalidArgument(problem, position);
         const greeting = await greeter
           .sayHello(name, { deadline, signal, timeoutMs: GREETER_TIMEOUT_MS, requestId, token: greeterToken })
           .catch((err: unknown) => {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { GetStreamRequest, GetStreamResponse } from '@repo/proto';
-import { checkText, invalidArgument, signalOf } from '@repo/server-kit';
+import { checkText, invalidArgument, signalOf, type Violation, violation } from '@repo/server-kit';
 
 export const GET_STREAM_LIMITS = {
   maxCount: 10_000_000,
@@ -12,17 +12,28 @@ export const GET_STREAM_LIMITS = {
   maxTextLength: 1024,
 } as const;
 
-/** What is wrong with a GetStreamRequest, or undefined when it can be served. */
-export function checkGetStreamRequest(request: GetStreamRequest): string | undefined {
+/**
+ * What is wrong with a GetStreamRequest (reason COUNT_OUT_OF_RANGE, INTERVAL_MS_TOO_LARGE,
+ * PAYLOAD_BYTES_TOO_LARGE, TEXT_TOO_LONG or TEXT_INVALID_TEXT), or undefined when it can be served.
+ */
+export function checkGetStreamRequest(request: GetStreamRequest): Violation | undefined {
   const { maxCount, maxIntervalMs, maxPayloadBytes, maxTextLength } = GET_STREAM_LIMITS;
   if (request.count < 1 || request.count > maxCount) {
-    return `count must be from 1 to ${maxCount}, got ${request.count}`;
+    return violation('count', `must be from 1 to ${maxCount}, got ${request.count}`, 'OUT_OF_RANGE');
   }
   if (request.intervalMs > maxIntervalMs) {
-    return `interval_ms must be at most ${maxIntervalMs}, got ${request.intervalMs}`;
+    return violation(
+      'interval_ms',
+      `must be at most ${maxIntervalMs}, got ${request.intervalMs}`,
+      'TOO_LARGE',
+    );
   }
   if (request.payloadBytes > maxPayloadBytes) {
-    return `payload_bytes must be at most ${maxPayloadBytes}, got ${request.payloadBytes}`;
+    return violation(
+      'payload_bytes',
+      `must be at most ${maxPayloadBytes}, got ${request.payloadBytes}`,
+      'TOO_LARGE',
+    );
   }
   return checkText(request.text, { field: 'text', maxLength: maxTextLength, allowEmpty: true });
 }

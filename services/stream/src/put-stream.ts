@@ -57,7 +57,7 @@ export async function putStream(
       maxLength: PUT_STREAM_LIMITS.maxTextLength,
       allowEmpty: true,
     });
-    if (problem) throw invalidArgument(`message ${position}: ${problem}`);
+    if (problem) throw invalidArgument(problem, position);
     summary.add(message.text);
   });
   callback(null, summary.result());

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { StreamClient } from '@repo/stream-client';
+import { errorDetailsOf, type StreamClient } from '@repo/stream-client';
 import { drain } from '@repo/test-kit';
 import { startServers } from './support/servers';
 
@@ -30,6 +30,18 @@ describe('AllStream with a client that waits for each answer', () => {
 
     expect(messagesOf(received)).toEqual(['Hello Ada']);
     // Not DEADLINE_EXCEEDED: the status goes out without waiting for a message that never comes.
-    expect(error).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'message 2: name: not this one' });
+    expect(error).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: 'message 2: name is not this one',
+    });
+    // The Greeter's field violation and reason pass through, with the message's position.
+    expect(errorDetailsOf(error)).toEqual({
+      errorInfo: {
+        reason: 'NAME_NOT_THIS_ONE',
+        domain: 'stream.v1.StreamService',
+        metadata: { message: '2' },
+      },
+      badRequest: { fieldViolations: [{ field: 'name', description: 'is not this one' }] },
+    });
   });
 });

@@ -1,10 +1,12 @@
 import type { GetStreamRequest } from '@repo/proto';
+import { sentenceOf } from '@repo/server-kit';
 import { checkGetStreamRequest, GET_STREAM_LIMITS } from '../src/get-stream';
 
 const valid: GetStreamRequest = { text: 'hello', count: 1, intervalMs: 0, payloadBytes: 0 };
 
+/** The sentence the client reads for what is wrong. */
 function check(overrides: Partial<GetStreamRequest>): string | undefined {
-  return checkGetStreamRequest({ ...valid, ...overrides });
+  return sentenceOf(checkGetStreamRequest({ ...valid, ...overrides }));
 }
 
 describe('checkGetStreamRequest', () => {
@@ -67,5 +69,21 @@ describe('checkGetStreamRequest', () => {
     expect(check({ count: 0, intervalMs: 60_001, text: '\u0001' })).toBe(
       'count must be from 1 to 10000000, got 0',
     );
+  });
+
+  it('names the field that is wrong, and gives each problem a stable reason', () => {
+    const reasonOf = (overrides: Partial<GetStreamRequest>) =>
+      checkGetStreamRequest({ ...valid, ...overrides });
+    expect(reasonOf({ count: 0 })).toMatchObject({ field: 'count', reason: 'COUNT_OUT_OF_RANGE' });
+    expect(reasonOf({ intervalMs: 60_001 })).toMatchObject({
+      field: 'interval_ms',
+      reason: 'INTERVAL_MS_TOO_LARGE',
+    });
+    expect(reasonOf({ payloadBytes: 1_048_577 })).toMatchObject({
+      field: 'payload_bytes',
+      description: 'must be at most 1048576, got 1048577',
+      reason: 'PAYLOAD_BYTES_TOO_LARGE',
+    });
+    expect(reasonOf({ text: 'a\u0001' })).toMatchObject({ field: 'text', reason: 'TEXT_INVALID_TEXT' });
   });
 });

@@ -8,7 +8,7 @@ import {
   PutStreamRequest,
   PutStreamResponse,
 } from '@repo/proto';
-import { checkText, INSTANCE } from '@repo/server-kit';
+import { checkText, INSTANCE, sentenceOf } from '@repo/server-kit';
 import { StreamClient } from '@repo/stream-client';
 import {
   drain,
@@ -84,9 +84,11 @@ function answerOf(err: unknown): Answer {
 const received = (text: string) => text.replace(/\p{Cs}/gu, '\uFFFD');
 /** The stream service's rule for a name, checked before any Greeter call. */
 const checkName = (name: string) =>
-  checkText(name, { field: 'name', maxLength: ALL_STREAM_LIMITS.maxNameLength });
+  sentenceOf(checkText(name, { field: 'name', maxLength: ALL_STREAM_LIMITS.maxNameLength }));
 const checkPutText = (text: string) =>
-  checkText(text, { field: 'text', maxLength: PUT_STREAM_LIMITS.maxTextLength, allowEmpty: true });
+  sentenceOf(
+    checkText(text, { field: 'text', maxLength: PUT_STREAM_LIMITS.maxTextLength, allowEmpty: true }),
+  );
 
 const anyText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
@@ -115,7 +117,7 @@ const getRequest = fc.record({
 function predictGet(
   request: GetStreamRequest,
 ): { messages: GetStreamResponse[]; answer: Answer } | undefined {
-  const problem = checkGetStreamRequest(request);
+  const problem = sentenceOf(checkGetStreamRequest(request));
   if (problem) return { messages: [], answer: { code: status.INVALID_ARGUMENT, details: problem } };
   if (request.count > 20 || request.intervalMs > 10 || request.payloadBytes > 64 * 1024) return undefined;
   const payload = Buffer.alloc(request.payloadBytes, 0x2e);

@@ -1,6 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { StatusError } from '@repo/server-kit';
-import { greeterErrorToStatus } from '../src/all-stream';
+import { GREETER_RETRY_DELAY_MS, greeterErrorToStatus } from '../src/all-stream';
 
 /** What a failed grpc-js client call rejects with (a ServiceError). */
 function callError(code: status, details: string): Error {
@@ -24,6 +24,8 @@ describe('greeterErrorToStatus', () => {
     expect(mapped).toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: 'message 2: name must not be empty',
+      // A Greeter error without details (another language's helloworld) still gets a reason.
+      reason: 'GREETER_INVALID_ARGUMENT',
     });
   });
 
@@ -37,6 +39,8 @@ describe('greeterErrorToStatus', () => {
     expect(mapped).toMatchObject({
       code: status.UNAVAILABLE,
       details: 'greeter unavailable at greeter.internal:50051: No connection established',
+      reason: 'GREETER_UNAVAILABLE',
+      options: { retryDelayMs: GREETER_RETRY_DELAY_MS, info: { message: '1' } },
     });
   });
 
@@ -46,6 +50,7 @@ describe('greeterErrorToStatus', () => {
     expect(mapped).toMatchObject({
       code: status.DEADLINE_EXCEEDED,
       details: 'greeter at greeter.internal:50051 did not answer in time',
+      reason: 'GREETER_DEADLINE_EXCEEDED',
     });
   });
 

@@ -16,7 +16,14 @@ import {
   type StreamServiceServer,
   StreamServiceService,
 } from '@repo/proto';
-import { createLogger, createServer, type GrpcServer, invalidArgument, signalOf } from '@repo/server-kit';
+import {
+  createLogger,
+  createServer,
+  type GrpcServer,
+  invalidArgument,
+  signalOf,
+  violation,
+} from '@repo/server-kit';
 import { LogSink, listenLocal, type Running } from '@repo/test-kit';
 
 /** What the test server saw of one call. */
@@ -63,7 +70,8 @@ export const SERVED_BY = 'test-server';
 /** Streams `count` messages `intervalMs` apart, stopping (timer included) when cancelled. */
 const defaultGetStream: GetStream = async (call) => {
   const { text, count, intervalMs, payloadBytes } = call.request;
-  if (count < 1) throw invalidArgument(`count must be at least 1, got ${count}`);
+  if (count < 1)
+    throw invalidArgument(violation('count', `must be at least 1, got ${count}`, 'OUT_OF_RANGE'));
   const signal = signalOf(call);
   for (let index = 1; index <= count; index++) {
     if (index > 1 && intervalMs > 0) await sleep(intervalMs, undefined, { signal }).catch(() => {});
@@ -85,7 +93,7 @@ const defaultPutStream: PutStream = async (call, callback, seen) => {
 /** Answers every name with `Hello <name>`, in order. */
 const defaultAllStream: AllStream = async (call, seen) => {
   for await (const { name } of read(call, seen)) {
-    if (name === '') throw invalidArgument('name must not be empty');
+    if (name === '') throw invalidArgument(violation('name', 'must not be empty', 'EMPTY'));
     call.write({ message: `Hello ${name}`, servedBy: SERVED_BY });
   }
   if (!call.cancelled) call.end();

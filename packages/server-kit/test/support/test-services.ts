@@ -7,7 +7,7 @@ import type {
   PutStreamResponse,
   StreamServiceServer,
 } from '@repo/proto';
-import { forEachMessage, invalidArgument, messagesOf, StatusError, signalOf } from '../../src';
+import { forEachMessage, invalidArgument, messagesOf, StatusError, signalOf, violation } from '../../src';
 import { delay } from './timing';
 
 /** What a failing handler knows and the client must never see. */
@@ -120,7 +120,7 @@ export function createTestStreamService(
         await forEachMessage(call, ({ text }: { text: string }) => {
           if (text === 'boom') throw new Error(SECRET_ERROR_MESSAGE);
           // Stops reading with the client still sending: its status must still get out.
-          if (text === 'bad') throw invalidArgument('text must not be "bad"');
+          if (text === 'bad') throw invalidArgument(violation('text', 'must not be "bad"', 'BAD'));
           summary.count++;
           summary.bytes += Buffer.byteLength(text);
         });
@@ -131,7 +131,7 @@ export function createTestStreamService(
         if (text === 'boom') throw new Error(SECRET_ERROR_MESSAGE);
         if (text === 'bad') {
           // Leaves the loop with the client still sending: its status must still get out.
-          callback(invalidArgument('text must not be "bad"'));
+          callback(invalidArgument(violation('text', 'must not be "bad"', 'BAD')));
           return;
         }
         summary.count++;
@@ -143,7 +143,7 @@ export function createTestStreamService(
       for await (const { name } of messagesOf<{ name: string }>(call)) {
         if (name === 'boom') throw new Error(SECRET_ERROR_MESSAGE);
         // Leaves the loop with the client still sending: the stream must stay open for the status.
-        if (name === 'bad') throw invalidArgument('name must not be "bad"');
+        if (name === 'bad') throw invalidArgument(violation('name', 'must not be "bad"', 'BAD'));
         call.write({ message: `Hello ${name}`, servedBy: '' });
       }
       call.end();

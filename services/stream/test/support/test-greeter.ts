@@ -1,6 +1,6 @@
 import type { Deadline } from '@grpc/grpc-js';
 import { type GreeterServer, GreeterService } from '@repo/proto';
-import { createServer, invalidArgument } from '@repo/server-kit';
+import { createServer, invalidArgument, violation } from '@repo/server-kit';
 import { type Served, type ServerTls, serve } from './serve';
 
 /** What the test Greeter saw of one SayHello call. */
@@ -56,7 +56,7 @@ export async function serveTestGreeter({
       });
       if (!greetsEveryName && call.request.name === 'hang') return;
       if (!greetsEveryName && call.request.name.startsWith('invalid')) {
-        callback(invalidArgument('name: not this one'));
+        callback(invalidArgument(violation('name', 'is not this one', 'NOT_THIS_ONE')));
         return;
       }
       callback(null, { message: `Hello ${call.request.name}` });

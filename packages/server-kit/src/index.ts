@@ -1,4 +1,5 @@
-export { forEachMessage, messagesOf, requestIdOf, signalOf } from './call-context';
+export { forEachMessage, messagesOf, requestIdFrom, requestIdOf, signalOf } from './call-context';
+export { endServerSpan, OTHER_METHOD, recordCallEnd, ServerCallTelemetry } from './call-telemetry';
 export {
   ConfigError,
   type Env,
@@ -10,8 +11,8 @@ export {
 } from './config';
 export { invalidArgument, StatusError } from './errors';
 export { LIMIT_DEFAULTS, type ServerLimits } from './limits';
-export { createLogger, INSTANCE, type Logger } from './logger';
-export { type RunOptions, runServer } from './run-server';
+export { createLogger, INSTANCE, type Logger, traceFieldsOf } from './logger';
+export { type RunnableServer, type RunOptions, runServer } from './run-server';
 export {
   type CreateServerOptions,
   createServer,
@@ -20,4 +21,4 @@ export {
   serviceNameOf,
 } from './server';
 export { checkText, type TextRule } from './text';
-export { readChannelTls, readServerTls } from './tls';
+export { readChannelTls, readServerTls, type ServerTls, type TlsMode, tlsModeOf } from './tls';

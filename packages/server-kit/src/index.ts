@@ -1,5 +1,5 @@
 export { forEachMessage, messagesOf, requestIdFrom, requestIdOf, signalOf } from './call-context';
-export { endServerSpan, OTHER_METHOD, recordCallEnd, ServerCallTelemetry } from './call-telemetry';
+export { endServerSpan, recordCallEnd, ServerCallTelemetry } from './call-telemetry';
 export {
   ConfigError,
   type Env,

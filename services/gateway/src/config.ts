@@ -9,7 +9,7 @@ import {
 } from '@repo/server-kit';
 import type { TlsPems } from '@repo/wire';
 
-export const DEFAULT_PORT = 8080;
+const DEFAULT_PORT = 8080;
 /** The stream service's metrics port plus one, so that the stack runs on one host. */
 const DEFAULT_METRICS_PORT = 9466;
 

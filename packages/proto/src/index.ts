@@ -77,5 +77,14 @@ const descriptorSetPath = join(__dirname, '..', 'src', 'gen', 'descriptor-set.bi
  * use the generated code.
  */
 export function loadPackageDefinition(options: Options = {}): PackageDefinition {
-  return loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath), options);
+  return loadFileDescriptorSetFromBuffer(readDescriptorSet(), options);
+}
+
+/**
+ * The FileDescriptorSet of protos/ as bytes (google.protobuf.FileDescriptorSet), for code that
+ * describes the API at run time with another library (the gateway builds protobuf-es's registry
+ * from it), so that ts-proto stays the only generated TypeScript.
+ */
+export function readDescriptorSet(): Buffer {
+  return readFileSync(descriptorSetPath);
 }

@@ -8,6 +8,11 @@ import { roundTrip } from './round-trip';
 // it cannot flood the logs or smuggle anything into them.
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** The request id a caller sent when it is a sane token (see ensureRequestId), else a new UUID. */
+export function requestIdFrom(given: string | null | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * The call's request id: the client's `x-request-id` when it is a sane token, a new UUID
  * otherwise. The call-logging interceptor stores it back into the metadata, so every handler

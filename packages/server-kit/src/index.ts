@@ -1,4 +1,5 @@
-export { forEachMessage, messagesOf, requestIdOf, signalOf } from './call-context';
+export { forEachMessage, messagesOf, requestIdFrom, requestIdOf, signalOf } from './call-context';
+export { endServerSpan, recordCallEnd, ServerCallTelemetry } from './call-telemetry';
 export {
   ConfigError,
   type Env,
@@ -15,8 +16,8 @@ export {
   type Violation,
 } from './errors';
 export { LIMIT_DEFAULTS, type ServerLimits } from './limits';
-export { createLogger, INSTANCE, type Logger } from './logger';
-export { type RunOptions, runServer } from './run-server';
+export { createLogger, INSTANCE, type Logger, traceFieldsOf } from './logger';
+export { type RunnableServer, type RunOptions, runServer } from './run-server';
 export {
   type CreateServerOptions,
   createServer,
@@ -25,4 +26,4 @@ export {
   serviceNameOf,
 } from './server';
 export { checkText, sentenceOf, type TextRule, violation } from './text';
-export { readChannelTls, readServerTls } from './tls';
+export { readChannelTls, readServerTls, type ServerTls, type TlsMode, tlsModeOf } from './tls';

@@ -2,7 +2,22 @@ import { flushCompileCache } from 'node:module';
 import { startTelemetry, type Telemetry } from '@repo/telemetry';
 import type { ServerConfig } from './config';
 import { createLogger, flushLogs, type Logger } from './logger';
-import type { GrpcServer } from './server';
+import type { ServerTls } from './tls';
+
+/**
+ * What runServer runs: GrpcServer, or another server with the same life (the gateway's HTTP
+ * server). `listen` logs the `serving` line with the bound port.
+ */
+export interface RunnableServer {
+  /** Binds on `host:port` (0: a free port) and resolves with the bound port. */
+  listen(host: string, port: number, tls?: ServerTls): Promise<number>;
+  /** Serves health alone, in plaintext, on a second port (HEALTH_PORT). */
+  listenHealth(host: string, port: number): Promise<number>;
+  /** Graceful shutdown within `graceMs`; the same promise on every call. */
+  shutdown(graceMs: number): Promise<void>;
+  /** Ends every call and closes at once. */
+  forceShutdown(): void;
+}
 
 export interface RunOptions<C extends ServerConfig> {
   /** Service name for the logs. */
@@ -10,7 +25,7 @@ export interface RunOptions<C extends ServerConfig> {
   /** Parses the environment; throws ConfigError on a bad value. */
   readConfig: () => C;
   /** Pass `telemetry` on to createServer (and to the service's own clients). */
-  create: (config: C, logger: Logger, telemetry: Telemetry) => GrpcServer;
+  create: (config: C, logger: Logger, telemetry: Telemetry) => RunnableServer;
 }
 
 /**

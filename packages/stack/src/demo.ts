@@ -5,6 +5,8 @@ import { StreamClient } from '@repo/stream-client';
 export interface DemoTargets {
   greeter: string;
   stream: string;
+  /** host:port of the gateway (Connect, gRPC-Web, gRPC over HTTP); unset: no step through it. */
+  gateway?: string;
 }
 
 type Print = (line: string) => void;
@@ -15,7 +17,7 @@ interface Step {
 }
 
 /** One call of every kind, through the client libraries, the way a program would make them. */
-function steps(greeter: Greeter, stream: StreamClient): Step[] {
+function steps(greeter: Greeter, stream: StreamClient, gateway: string | undefined): Step[] {
   const callOptions = { timeoutMs: 10_000 };
   return [
     {
@@ -54,7 +56,27 @@ function steps(greeter: Greeter, stream: StreamClient): Step[] {
         }
       },
     },
+    ...(gateway ? [gatewayStep(gateway)] : []),
   ];
+}
+
+/** What `curl -d '{"name":"Ada"}' -H 'content-type: application/json' <gateway>/helloworld.Greeter/SayHello` does. */
+function gatewayStep(gateway: string): Step {
+  return {
+    title: 'Connect JSON over HTTP, through the gateway: POST /helloworld.Greeter/SayHello',
+    async run(print) {
+      const response = await fetch(`http://${gateway}/helloworld.Greeter/SayHello`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Ada' }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = await response.text();
+      if (!response.ok) throw new Error(`HTTP ${response.status}: ${body}`);
+      print(`${body.trim()}  (served by ${response.headers.get('x-served-by') ?? '?'})`);
+      print(`the page: http://${gateway}/`);
+    },
+  };
 }
 
 /** Runs every step, printing as it goes; resolves with whether all of them succeeded. */
@@ -63,7 +85,7 @@ export async function runDemo(targets: DemoTargets, print: Print): Promise<boole
   const stream = new StreamClient({ target: targets.stream });
   let ok = true;
   try {
-    for (const step of steps(greeter, stream)) {
+    for (const step of steps(greeter, stream, targets.gateway)) {
       print(`\n▶ ${step.title}`);
       try {
         await step.run((line) => print(`  ${line}`));

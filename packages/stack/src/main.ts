@@ -5,7 +5,7 @@ import { type RunningService, startServices, stopServices } from './processes';
 import { SERVICES, type StackService } from './services';
 
 const USAGE =
-  'Usage: stack start | demo   (ports: GREETER_PORT, STREAM_PORT, 0 picks a free one; GREETER_METRICS_PORT, STREAM_METRICS_PORT, 0 turns /metrics off)';
+  'Usage: stack start | demo   (ports: GREETER_PORT, STREAM_PORT, GATEWAY_PORT, 0 picks a free one; GREETER_METRICS_PORT, ..., 0 turns /metrics off)';
 
 /**
  * `start`: run every service, make one call of each kind, keep running until Ctrl-C, then stop
@@ -50,7 +50,10 @@ async function main(mode: string | undefined): Promise<number> {
   const address = (name: string) => running.find((service) => service.name === name)?.address ?? '';
   print(`\nServing: ${running.map((service) => `${service.name} at ${service.address}`).join(', ')}`);
 
-  const ok = await runDemo({ greeter: address('greeter'), stream: address('stream') }, print);
+  const ok = await runDemo(
+    { greeter: address('greeter'), stream: address('stream'), gateway: address('gateway') || undefined },
+    print,
+  );
 
   if (mode === 'start') {
     print(`\nThe stack keeps running; try \`pnpm greeter hello Ada\` or \`pnpm stream all Ada Grace\`.`);

@@ -30,5 +30,15 @@ export const SERVICES: readonly StackService[] = [
     defaultMetricsPort: 9465,
     env: (addresses) => ({ GREETER_ADDR: addresses.get('greeter') ?? '' }),
   },
+  {
+    name: 'gateway',
+    entry: require.resolve('@repo/gateway/main'),
+    defaultPort: 8080,
+    defaultMetricsPort: 9466,
+    env: (addresses) => ({
+      GREETER_ADDR: addresses.get('greeter') ?? '',
+      STREAM_ADDR: addresses.get('stream') ?? '',
+    }),
+  },
   // turbo gen service: services above this line (docs/adding-a-service.md)
 ];

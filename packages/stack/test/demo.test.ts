@@ -36,6 +36,9 @@ describe('pnpm demo', () => {
     expect(stdout).toMatch(
       /▶ bidirectional, stream -> greeter: .*AllStream\n {2}Hello Ada {2}\(from greeter .+\)\n {2}Hello Grace .*\n {2}Hello Linus .*\n {2}✓ ok/,
     );
+    expect(stdout).toMatch(
+      /▶ Connect JSON over HTTP, through the gateway: .*SayHello\n {2}\{"message":"Hello Ada"\} {2}\(served by .+\/\d+\)\n {2}the page: http:\/\/localhost:\d+\/\n {2}✓ ok/,
+    );
     // Services added after these two (turbo gen service) stop first.
     expect(stdout).toMatch(/Stopped: (.+ exited 0, )?stream exited 0, greeter exited 0\n/);
     expect(stdout).toContain('✓ every call kind worked');

@@ -194,8 +194,8 @@ describe('the docs', () => {
       await closed;
 
       expect(output).toContain(`Serving: greeter at localhost:${greeter}, stream at localhost:${stream}`);
-      expect(output.match(/✓ ok/g)).toHaveLength(4);
-      expect(output).toContain('Stopped: stream exited 0, greeter exited 0');
+      expect(output.match(/✓ ok/g)).toHaveLength(5);
+      expect(output).toContain('Stopped: gateway exited 0, stream exited 0, greeter exited 0');
     },
     MINUTE,
   );
@@ -222,6 +222,8 @@ function stackEnv(greeter: number, stream: number): Record<string, string> {
     STREAM_PORT: String(stream),
     GREETER_METRICS_PORT: '0',
     STREAM_METRICS_PORT: '0',
+    GATEWAY_PORT: '0',
+    GATEWAY_METRICS_PORT: '0',
     GREETER_ADDR: `localhost:${greeter}`,
     STREAM_ADDR: `localhost:${stream}`,
   };

@@ -1,0 +1,1 @@
+module.exports = require('@repo/jest-config');

@@ -1,0 +1,60 @@
+import { fromBinary, type JsonValue, type Registry, toJson } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { Metadata, status } from '@grpc/grpc-js';
+import { isCallError, SERVED_BY_HEADER } from '@repo/wire';
+import { decodeStatusDetails } from './status-details';
+
+const DETAILS_TRAILER = 'grpc-status-details-bin';
+
+/**
+ * The Connect error for a failed backend call, code for code (gRPC's codes and Connect's are the
+ * same sixteen, with the same numbers), with the backend's message, its `x-served-by`, and the details of its `grpc-status-details-bin`, passed on as they came (with
+ * their JSON form as `debug` when protos/ defines their type). Anything that is not a gRPC status
+ * becomes INTERNAL with a generic message; its cause stays on the error, for the log.
+ */
+export function toConnectError(err: unknown, registry: Registry): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (!isCallError(err) || err.code === status.OK) {
+    return new ConnectError('internal error', Code.Internal, undefined, undefined, err);
+  }
+  const code =
+    err.code >= Code.Canceled && err.code <= Code.Unauthenticated
+      ? (err.code as number as Code)
+      : Code.Unknown;
+  const given = (err as { metadata?: unknown }).metadata;
+  const metadata = given instanceof Metadata ? given : new Metadata();
+  const error = new ConnectError(err.details, code, headersOf(metadata), undefined, err);
+  const [detailsBin] = metadata.get(DETAILS_TRAILER);
+  if (detailsBin instanceof Buffer) {
+    try {
+      error.details = decodeStatusDetails(detailsBin).map(({ type, value }) => {
+        const debug = debugOf(registry, type, value);
+        return debug === undefined ? { type, value } : { type, value, debug };
+      });
+    } catch {
+      // Bytes that are not a google.rpc.Status: the code and the message still go out.
+    }
+  }
+  return error;
+}
+
+/**
+ * The headers of a backend's response that the gateway's caller sees too: `x-served-by`, the
+ * replica that answered. (`x-request-id` is the call's own, set by its CallScope.)
+ */
+export function headersOf(metadata: Metadata): Headers {
+  const headers = new Headers();
+  const [servedBy] = metadata.get(SERVED_BY_HEADER);
+  if (typeof servedBy === 'string') headers.set(SERVED_BY_HEADER, servedBy);
+  return headers;
+}
+
+function debugOf(registry: Registry, type: string, value: Uint8Array): JsonValue | undefined {
+  const desc = registry.getMessage(type);
+  if (!desc) return undefined;
+  try {
+    return toJson(desc, fromBinary(desc, value));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,11 +1,16 @@
-import { createFileRegistry, type DescService, fromBinary, type JsonValue } from '@bufbuild/protobuf';
+import { createFileRegistry, type DescService, fromBinary, type JsonValue, toJson } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
 import descriptorSet from '@repo/proto/descriptor-set.binpb';
+import errorModel from '@repo/proto/google-rpc.binpb';
 
-// The services as the descriptor set describes them: ts-proto stays the only generated code.
-const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet));
+// The services, and google.rpc's error details, as the descriptor sets describe them: ts-proto
+// stays the only generated code. Two FileDescriptorSets one after the other are one, their
+// files joined.
+const registry = createFileRegistry(
+  fromBinary(FileDescriptorSetSchema, new Uint8Array([...descriptorSet, ...errorModel])),
+);
 
 function service(typeName: string): DescService {
   const found = registry.getService(typeName);
@@ -39,17 +44,18 @@ function byId<T extends HTMLElement>(id: string): T {
   return element as T;
 }
 
-/** An error as text: Connect's code and message, then each detail (its JSON form when the gateway knows its type). */
+/** An error as text: Connect's code and message, then each detail, as JSON when its type is known. */
 function describe(err: unknown): string {
   const error = ConnectError.from(err);
   const lines = [`${error.code} ${codeName(error)}: ${error.rawMessage}`];
   for (const detail of error.details) {
     if ('desc' in detail) continue;
-    const debug: JsonValue | undefined = detail.debug;
+    const desc = registry.getMessage(detail.type);
+    const json: JsonValue | undefined = desc ? toJson(desc, fromBinary(desc, detail.value)) : detail.debug;
     lines.push(
-      debug === undefined
+      json === undefined
         ? `detail ${detail.type} (${detail.value.length} bytes)`
-        : `detail ${detail.type} ${JSON.stringify(debug)}`,
+        : `detail ${detail.type} ${JSON.stringify(json)}`,
     );
   }
   return lines.join('\n');

@@ -88,3 +88,12 @@ export function loadPackageDefinition(options: Options = {}): PackageDefinition 
 export function readDescriptorSet(): Buffer {
   return readFileSync(descriptorSetPath);
 }
+
+/**
+ * The FileDescriptorSet of google.rpc's Status and error details (and the google.protobuf types
+ * they use), for code that turns the details of `grpc-status-details-bin` into JSON at run time.
+ * Apart from readDescriptorSet's, since reflection serves only protos/.
+ */
+export function readErrorModelDescriptorSet(): Buffer {
+  return readFileSync(join(__dirname, '..', 'src', 'gen', 'google-rpc.binpb'));
+}

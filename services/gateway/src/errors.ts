@@ -1,15 +1,17 @@
 import { fromBinary, type JsonValue, type Registry, toJson } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Metadata, status } from '@grpc/grpc-js';
-import { isCallError, SERVED_BY_HEADER } from '@repo/wire';
-import { decodeStatusDetails } from './status-details';
+import { Status } from '@repo/proto';
+import { isCallError, SERVED_BY_HEADER, STATUS_DETAILS_HEADER } from '@repo/wire';
 
-const DETAILS_TRAILER = 'grpc-status-details-bin';
+/** Most details passed on from one Status: the rest are dropped. */
+const MAX_DETAILS = 32;
 
 /**
  * The Connect error for a failed backend call, code for code (gRPC's codes and Connect's are the
- * same sixteen, with the same numbers), with the backend's message, its `x-served-by`, and the details of its `grpc-status-details-bin`, passed on as they came (with
- * their JSON form as `debug` when protos/ defines their type). Anything that is not a gRPC status
+ * same sixteen, with the same numbers), with the backend's message, its `x-served-by`, and the details of its
+ * `grpc-status-details-bin`, passed on as they came, with their JSON form as `debug` when the
+ * registry knows their type (protos/ and google.rpc's error details). Anything that is not a gRPC status
  * becomes INTERNAL with a generic message; its cause stays on the error, for the log.
  */
 export function toConnectError(err: unknown, registry: Registry): ConnectError {
@@ -24,13 +26,17 @@ export function toConnectError(err: unknown, registry: Registry): ConnectError {
   const given = (err as { metadata?: unknown }).metadata;
   const metadata = given instanceof Metadata ? given : new Metadata();
   const error = new ConnectError(err.details, code, headersOf(metadata), undefined, err);
-  const [detailsBin] = metadata.get(DETAILS_TRAILER);
+  const [detailsBin] = metadata.get(STATUS_DETAILS_HEADER);
   if (detailsBin instanceof Buffer) {
     try {
-      error.details = decodeStatusDetails(detailsBin).map(({ type, value }) => {
-        const debug = debugOf(registry, type, value);
-        return debug === undefined ? { type, value } : { type, value, debug };
-      });
+      error.details = Status.decode(detailsBin)
+        .details.slice(0, MAX_DETAILS)
+        .map(({ typeUrl, value }) => {
+          // An Any's type URL ends in the message's full name (type.googleapis.com/google.rpc.ErrorInfo).
+          const type = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+          const debug = debugOf(registry, type, value);
+          return debug === undefined ? { type, value } : { type, value, debug };
+        });
     } catch {
       // Bytes that are not a google.rpc.Status: the code and the message still go out.
     }

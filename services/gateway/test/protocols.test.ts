@@ -7,8 +7,7 @@ import {
   createGrpcWebTransport,
 } from '@connectrpc/connect-node';
 import { credentials, type Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { GreeterClient, StreamServiceClient } from '@repo/proto';
-import { decodeStatusDetails } from '../src/status-details';
+import { GreeterClient, Status, StreamServiceClient } from '@repo/proto';
 import { greeterClient, type Stack, startStack, streamClient } from './support/stack';
 
 jest.setTimeout(60_000);
@@ -67,21 +66,37 @@ describe('Connect with JSON, as curl sends it', () => {
       });
     });
     const [detailsBin] = direct.metadata.get('grpc-status-details-bin');
-    const expected = detailsBin instanceof Buffer ? decodeStatusDetails(detailsBin) : [];
+    const expected = Status.decode(detailsBin as Buffer).details;
 
     const response = await post('/helloworld.Greeter/SayHello', '{"name":""}');
     const body = (await response.json()) as {
       code: string;
       message: string;
-      details?: { type: string; value: string }[];
+      details: { type: string; value: string; debug?: unknown }[];
     };
 
     expect(response.status).toBe(400);
     expect(body.code).toBe('invalid_argument');
     expect(body.message).toBe(direct.details);
-    expect(
-      (body.details ?? []).map(({ type, value }) => ({ type, value: Buffer.from(value, 'base64') })),
-    ).toEqual(expected.map(({ type, value }) => ({ type, value: Buffer.from(value) })));
+    // Every detail byte for byte, its type named as Connect names it.
+    expect(body.details.map(({ type, value }) => ({ type, value: Buffer.from(value, 'base64') }))).toEqual(
+      expected.map(({ typeUrl, value }) => ({ type: typeUrl.replace('type.googleapis.com/', ''), value })),
+    );
+    // And readable as JSON: the field and what is wrong with it, and the stable reason.
+    expect(body.details).toContainEqual(
+      expect.objectContaining({
+        type: 'google.rpc.BadRequest',
+        debug: {
+          fieldViolations: [expect.objectContaining({ field: 'name', description: 'must not be empty' })],
+        },
+      }),
+    );
+    expect(body.details).toContainEqual(
+      expect.objectContaining({
+        type: 'google.rpc.ErrorInfo',
+        debug: expect.objectContaining({ reason: 'NAME_EMPTY' }),
+      }),
+    );
   });
 
   it('carries x-request-id to the backend, and back', async () => {

@@ -180,8 +180,8 @@ describe('the docs', () => {
   it(
     'runs `pnpm start` (quick start): every call kind, then it serves until Ctrl-C and stops cleanly',
     async () => {
-      const [greeter, stream] = [await freePort(), await freePort()];
-      const child = startBlock('pnpm start', { cwd: ROOT, env: stackEnv(greeter, stream) });
+      const [greeter, stream, gateway] = [await freePort(), await freePort(), await freePort()];
+      const child = startBlock('pnpm start', { cwd: ROOT, env: stackEnv(greeter, stream, gateway) });
       let output = '';
       child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
         output += chunk;
@@ -214,15 +214,16 @@ describe('the docs', () => {
 });
 
 /** The environment of the blocks: where the services listen, and what the CLIs call. */
-function stackEnv(greeter: number, stream: number): Record<string, string> {
+function stackEnv(greeter: number, stream: number, gateway: number): Record<string, string> {
   return {
     DOCS_PORT_GREETER: String(greeter),
     DOCS_PORT_STREAM: String(stream),
+    DOCS_PORT_GATEWAY: String(gateway),
     GREETER_PORT: String(greeter),
     STREAM_PORT: String(stream),
+    GATEWAY_PORT: String(gateway),
     GREETER_METRICS_PORT: '0',
     STREAM_METRICS_PORT: '0',
-    GATEWAY_PORT: '0',
     GATEWAY_METRICS_PORT: '0',
     GREETER_ADDR: `localhost:${greeter}`,
     STREAM_ADDR: `localhost:${stream}`,
@@ -240,8 +241,8 @@ async function runFile(fileBlocks: ShellBlock[]): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'docs-'));
   cpSync(join(ROOT, 'scripts'), join(scratch, 'scripts'), { recursive: true });
   for (const entry of ['deploy', 'protos']) symlinkSync(join(ROOT, entry), join(scratch, entry));
-  const [greeter, stream] = [await freePort(), await freePort()];
-  const env = stackEnv(greeter, stream);
+  const [greeter, stream, gateway] = [await freePort(), await freePort(), await freePort()];
+  const env = stackEnv(greeter, stream, gateway);
   const background: { block: ShellBlock; child: ReturnType<typeof startBlock>; output: () => string }[] = [];
   let stack: RunningService[] | undefined;
   const stopBackground = async () => {
@@ -281,11 +282,16 @@ async function runFile(fileBlocks: ShellBlock[]): Promise<void> {
         });
         continue;
       }
-      if (background.length === 0 && !stack?.length && /\bpnpm (greeter|stream)\b/.test(block.text)) {
+      if (
+        background.length === 0 &&
+        !stack?.length &&
+        /\bpnpm (greeter|stream)\b|\bcurl\b/.test(block.text)
+      ) {
         stack = await startServices(SERVICES, {
           ports: new Map([
             ['greeter', greeter],
             ['stream', stream],
+            ['gateway', gateway],
           ]),
           metricsPorts: new Map(SERVICES.map(({ name }) => [name, 0])),
           onLine: () => {},

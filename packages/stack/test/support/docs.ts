@@ -166,6 +166,12 @@ function pnpmStandIn(): string {
   ].join('\n');
 }
 
+/**
+ * A bash function `curl` that calls the gateway the test started (on `$DOCS_PORT_GATEWAY`)
+ * where the docs name the default one, 127.0.0.1:8080; anything else goes to curl as written.
+ */
+const CURL_STAND_IN = 'curl() { command curl "${@//127.0.0.1:8080/127.0.0.1:${DOCS_PORT_GATEWAY:-8080}}"; }';
+
 export interface BlockRun {
   exit: number | string;
   output: string;
@@ -200,7 +206,7 @@ export function startBlock(
   text: string,
   options: { cwd: string; env: Record<string, string> },
 ): ChildProcess {
-  const script = `set -euo pipefail\n${pnpmStandIn()}\n${text}\n`;
+  const script = `set -euo pipefail\n${pnpmStandIn()}\n${CURL_STAND_IN}\n${text}\n`;
   return spawn('bash', ['-c', script], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },

@@ -20,7 +20,8 @@ const STREAM = '127.0.0.1:50052';
 /** docker-compose.yml's host port range of the greeter replicas, one port each. */
 const GREETER_PORTS = [50050, 50051];
 const MINUTE = 60_000;
-const IMAGES = ['greeter', 'stream', 'greeter-client', 'stream-client'];
+const IMAGES = ['greeter', 'stream', 'gateway', 'greeter-client', 'stream-client'];
+const GATEWAY = 'http://127.0.0.1:8080';
 
 const healthy = (c: ContainerState) => c.State === 'running' && c.Health === 'healthy';
 const exited = (c: ContainerState) => c.State === 'exited';
@@ -61,12 +62,13 @@ describe('docker compose up', () => {
   }, 4 * MINUTE);
 
   it(
-    'brings two greeter replicas and the stream service to healthy, on real gRPC health checks',
+    'brings two greeter replicas, the stream service and the gateway to healthy, on real gRPC health checks',
     async () => {
       const containers = await compose.waitFor(
-        'greeter ×2 and stream healthy',
+        'greeter ×2, stream and gateway healthy',
         (all) =>
-          of(all, 'greeter').filter(healthy).length === 2 && of(all, 'stream').filter(healthy).length === 1,
+          of(all, 'greeter').filter(healthy).length === 2 &&
+          ['stream', 'gateway'].every((service) => of(all, service).filter(healthy).length === 1),
         3 * MINUTE,
       );
       expect(of(containers, 'greeter')).toHaveLength(2);
@@ -127,6 +129,35 @@ describe('docker compose up', () => {
       exit: 0,
       stdout: expect.stringMatching(/^Hello Host {2}\(greeter [0-9a-f]{12}\/1\)\n$/),
     });
+  });
+
+  it('answers JSON over HTTP through the gateway on 127.0.0.1:8080, with the replica and the error details', async () => {
+    const replicas = (await compose.containers('greeter')).map(hostnameOf);
+    const post = (body: string) =>
+      fetch(`${GATEWAY}/helloworld.Greeter/SayHello`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const ok = await post('{"name":"Ada"}');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ message: 'Hello Ada' });
+    expect(replicas).toContain(ok.headers.get('x-served-by')?.split('/')[0]);
+
+    const bad = await post('{"name":""}');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      code: 'invalid_argument',
+      details: expect.arrayContaining([
+        expect.objectContaining({
+          type: 'google.rpc.BadRequest',
+          debug: { fieldViolations: [expect.objectContaining({ field: 'name' })] },
+        }),
+      ]),
+    });
+    const page = await fetch(`${GATEWAY}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script');
   });
 
   it(

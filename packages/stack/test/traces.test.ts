@@ -120,6 +120,24 @@ describe('traces of the whole stack, exported over OTLP', () => {
     );
   });
 
+  it('continues a caller’s traceparent through the gateway to the Greeter, one span per hop', async () => {
+    const [traceId, callerSpanId] = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'];
+    const response = await fetch(`http://${target('gateway')}/helloworld.Greeter/SayHello`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpanId}-01` },
+      body: '{"name":"Traced"}',
+    });
+    expect(await response.json()).toEqual({ message: 'Hello Traced' });
+
+    const trace = (await inTrace(traceId, 3)).filter((span) => span.traceId === traceId);
+    const gateway = only(trace, (span) => span.service === 'gateway' && span.kind === 'SERVER');
+    expect(gateway.parentSpanId).toBe(callerSpanId);
+    const hop = only(trace, (span) => span.service === 'gateway' && span.kind === 'CLIENT');
+    expect(hop).toMatchObject({ name: 'helloworld.Greeter/SayHello', parentSpanId: gateway.spanId });
+    const greeter = only(trace, (span) => span.service === 'greeter' && span.kind === 'SERVER');
+    expect(greeter).toMatchObject({ name: 'helloworld.Greeter/SayHello', parentSpanId: hop.spanId });
+  });
+
   it('gives GetStream and PutStream their client and server spans, ended with the stream', async () => {
     const get = await runNode(
       STREAM_CLI,

@@ -1,11 +1,15 @@
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { parse } from 'yaml';
 import { containerPortOf, deployments, environmentOf, ofKind, services, workloads } from './objects';
 import type { K8sObject } from './render';
 import {
+  BACKENDS,
   FILE_VARIABLE,
   isStandardVariable,
+  portNameOf,
   READERS,
   readServiceConfig,
   USER_SECRETS,
@@ -17,17 +21,60 @@ import {
  * returns its problems, one sentence each; an empty list: it holds.
  */
 
-/** Every Deployment container has startup, readiness and liveness probes, gRPC, on a declared containerPort. */
+const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
+type ProbeKind = (typeof PROBES)[number];
+
+/**
+ * An `http` service's (portNameOf: the gateway's) HTTP probes: startup and liveness GET
+ * /healthz, 200 while the process runs; readiness GET /readyz, 503 while a backend is not
+ * SERVING or from SIGTERM on (its gRPC Check says the same, so a gRPC readiness probe is as
+ * good). Not /readyz or Check for liveness: a backend's outage would restart every gateway.
+ */
+const HTTP_PROBE_PATHS: Record<ProbeKind, string> = {
+  startupProbe: '/healthz',
+  readinessProbe: '/readyz',
+  livenessProbe: '/healthz',
+};
+
+/** The port a probe targets: its gRPC port, or its httpGet port (a number or a name). */
+function probePort(probe: IProbe | undefined): number | string | undefined {
+  return probe?.grpc?.port ?? probe?.httpGet?.port;
+}
+
+/**
+ * Every Deployment container has startup, readiness and liveness probes on a declared
+ * containerPort: gRPC for a `grpc` service; for an `http` one (the gateway), HTTP_PROBE_PATHS
+ * (readiness may be gRPC instead).
+ */
 export function checkProbes(objects: readonly K8sObject[]): string[] {
   const problems: string[] = [];
   for (const w of workloads(objects).filter((w) => w.kind === 'Deployment')) {
+    const http = portNameOf(w.name) === 'http';
     for (const c of w.pod.containers) {
-      for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+      const at = `${w.name}/${c.name}`;
+      for (const kind of PROBES) {
         const probe = c[kind];
-        if (probe === undefined) problems.push(`${w.name}/${c.name}: no ${kind}`);
-        else if (probe.grpc === undefined) problems.push(`${w.name}/${c.name}: ${kind} is not a gRPC probe`);
-        else if (containerPortOf(c, probe.grpc.port) === undefined) {
-          problems.push(`${w.name}/${c.name}: ${kind} port ${probe.grpc.port} is not a containerPort`);
+        if (probe === undefined) {
+          problems.push(`${at}: no ${kind}`);
+          continue;
+        }
+        const path = HTTP_PROBE_PATHS[kind];
+        const handlers = (['exec', 'httpGet', 'tcpSocket', 'grpc'] as const).filter(
+          (h) => probe[h] !== undefined,
+        );
+        // The API server rejects it; the schema does not say so. A components/tls patch of one
+        // kind merged onto a base probe of another would make it.
+        if (handlers.length > 1)
+          problems.push(`${at}: ${kind} has more than one handler (${handlers.join(', ')})`);
+        else if (!http && probe.grpc === undefined) problems.push(`${at}: ${kind} is not a gRPC probe`);
+        else if (http && probe.httpGet === undefined && !(kind === 'readinessProbe' && probe.grpc)) {
+          problems.push(
+            `${at}: ${kind} is not an httpGet of ${path}${probe.grpc ? ": its gRPC Check is SERVING only while every backend is, so a backend's outage would restart it" : ''}`,
+          );
+        } else if (http && probe.httpGet !== undefined && probe.httpGet.path !== path) {
+          problems.push(`${at}: ${kind} gets ${probe.httpGet.path ?? '/'}, not ${path}`);
+        } else if (containerPortOf(c, probePort(probe)) === undefined) {
+          problems.push(`${at}: ${kind} port ${probePort(probe)} is not a containerPort`);
         }
       }
     }
@@ -68,7 +115,8 @@ export function checkShutdown(objects: readonly K8sObject[]): string[] {
 /**
  * Every variable a Deployment sets is one its service reads (found by running the service's own
  * parser), or a standard OTEL_* one; the parser accepts the values (the TLS files: see
- * readServiceConfig); the ports it reads are the container's `grpc` and `metrics` ports, and
+ * readServiceConfig); the ports it reads are the container's `grpc` (`http`: portNameOf) and
+ * `metrics` ports, and
  * HEALTH_PORT, when set or when the container declares a `health` port, is that port.
  */
 export function checkEnvironment(objects: readonly K8sObject[]): string[] {
@@ -90,9 +138,10 @@ export function checkEnvironment(objects: readonly K8sObject[]): string[] {
       }
       try {
         const config = readServiceConfig(read, env);
-        if (containerPortOf(c, 'grpc')?.containerPort !== config.port) {
+        const portName = portNameOf(d.metadata.name);
+        if (containerPortOf(c, portName)?.containerPort !== config.port) {
           problems.push(
-            `${d.metadata.name}/${c.name}: PORT ${config.port} is not the containerPort named grpc`,
+            `${d.metadata.name}/${c.name}: PORT ${config.port} is not the containerPort named ${portName}`,
           );
         }
         if (containerPortOf(c, 'metrics')?.containerPort !== config.metricsPort) {
@@ -116,42 +165,110 @@ export function checkEnvironment(objects: readonly K8sObject[]): string[] {
 }
 
 /**
- * The Greeter's Service is headless and selects the Greeter's pods on its gRPC port, and the
- * stream service's (and the clients') GREETER_ADDR is exactly
- * dns:///greeter.<its namespace>.svc.cluster.local:<that port>.
+ * Each backend (BACKENDS: the Greeter, the stream service) has a headless Service that selects
+ * its pods on its gRPC port, and every workload's <NAME>_ADDR (the stream service's, the
+ * gateway's, the clients') is exactly dns:///<name>.<its namespace>.svc.cluster.local:<that
+ * port>: grpc-js resolves every pod's address and balances calls over them.
  */
-export function checkGreeterAddress(objects: readonly K8sObject[]): string[] {
+export function checkAddresses(objects: readonly K8sObject[]): string[] {
   const problems: string[] = [];
-  const service = services(objects).find((s) => s.metadata.name === 'greeter');
-  const greeter = workloads(objects).find((w) => w.kind === 'Deployment' && w.name === 'greeter');
-  if (service === undefined || greeter === undefined) return ['no Service and Deployment named greeter'];
-  if (service.spec?.clusterIP !== 'None') problems.push('Service greeter is not headless (clusterIP: None)');
-  const selector = service.spec?.selector ?? {};
-  if (
-    Object.entries(selector).some(([k, v]) => greeter.labels[k] !== v) ||
-    Object.keys(selector).length === 0
-  ) {
-    problems.push("Service greeter's selector does not select the greeter pods");
-  }
-  const grpc = service.spec?.ports?.find((p) => p.name === 'grpc');
-  const container = greeter.pod.containers[0];
-  if (
-    grpc === undefined ||
-    container === undefined ||
-    containerPortOf(container, grpc.targetPort)?.containerPort !== grpc.port
-  ) {
-    problems.push("Service greeter's grpc port is not the greeter container's grpc port (port = targetPort)");
-  }
-  const expected = `dns:///greeter.${service.metadata.namespace}.svc.cluster.local:${grpc?.port}`;
-  for (const w of workloads(objects)) {
-    for (const c of w.pod.containers) {
-      const addr = environmentOf(objects, c).env.GREETER_ADDR;
-      if (addr !== undefined && addr !== expected) {
-        problems.push(`${w.name}/${c.name}: GREETER_ADDR is ${addr}, not ${expected}`);
+  for (const [variable, name] of Object.entries(BACKENDS)) {
+    const service = services(objects).find((s) => s.metadata.name === name);
+    const backend = workloads(objects).find((w) => w.kind === 'Deployment' && w.name === name);
+    if (service === undefined || backend === undefined) {
+      problems.push(`no Service and Deployment named ${name}`);
+      continue;
+    }
+    if (service.spec?.clusterIP !== 'None')
+      problems.push(`Service ${name} is not headless (clusterIP: None)`);
+    const selector = service.spec?.selector ?? {};
+    if (
+      Object.entries(selector).some(([k, v]) => backend.labels[k] !== v) ||
+      Object.keys(selector).length === 0
+    ) {
+      problems.push(`Service ${name}'s selector does not select the ${name} pods`);
+    }
+    const grpc = service.spec?.ports?.find((p) => p.name === 'grpc');
+    const container = backend.pod.containers[0];
+    if (
+      grpc === undefined ||
+      container === undefined ||
+      containerPortOf(container, grpc.targetPort)?.containerPort !== grpc.port
+    ) {
+      problems.push(
+        `Service ${name}'s grpc port is not the ${name} container's grpc port (port = targetPort)`,
+      );
+    }
+    const expected = `dns:///${name}.${service.metadata.namespace}.svc.cluster.local:${grpc?.port}`;
+    for (const w of workloads(objects)) {
+      for (const c of w.pod.containers) {
+        const addr = environmentOf(objects, c).env[variable];
+        if (addr !== undefined && addr !== expected) {
+          problems.push(`${w.name}/${c.name}: ${variable} is ${addr}, not ${expected}`);
+        }
       }
     }
   }
-  if (!workloads(objects).some((w) => w.name === 'stream')) problems.push('no stream Deployment');
+  return problems;
+}
+
+/**
+ * Where NetworkPolicies isolate a backend's pods (prod), one of them lets each Deployment that
+ * addresses it (<NAME>_ADDR, BACKENDS) in on its grpc port: a caller added without its policy
+ * would be refused there, and only there. Deployments only: what a service reads is known
+ * (checkEnvironment), while the Jobs share clients-config, so a Job's GREETER_ADDR does not say
+ * that it calls the Greeter. Peers are matched on podSelector.matchLabels in the
+ * policy's namespace (a peer with a namespaceSelector or an ipBlock is not counted).
+ */
+export function checkNetworkPolicies(objects: readonly K8sObject[]): string[] {
+  const policies = ofKind<INetworkPolicy>(objects, 'NetworkPolicy');
+  const matches = (
+    selector: { matchLabels?: Record<string, string> } | undefined,
+    labels: Record<string, string>,
+  ) =>
+    Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    (selector as { matchExpressions?: unknown[] } | undefined)?.matchExpressions === undefined;
+  const problems: string[] = [];
+  for (const [variable, name] of Object.entries(BACKENDS)) {
+    const backend = workloads(objects).find((w) => w.kind === 'Deployment' && w.name === name);
+    const port = backend?.pod.containers[0] && containerPortOf(backend.pod.containers[0], 'grpc');
+    if (backend === undefined || port === undefined) continue;
+    const isolating = policies.filter(
+      (p) =>
+        matches(p.spec?.podSelector, backend.labels) &&
+        (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress'),
+    );
+    if (isolating.length === 0) continue;
+    for (const w of workloads(objects).filter((w) => w.kind === 'Deployment')) {
+      if (!w.pod.containers.some((c) => environmentOf(objects, c).env[variable] !== undefined)) continue;
+      const admitted = isolating.some((p) =>
+        (p.spec?.ingress ?? []).some(
+          (rule) =>
+            (rule.ports === undefined ||
+              rule.ports.length === 0 ||
+              rule.ports.some(
+                (r) =>
+                  (r.protocol ?? 'TCP') === 'TCP' &&
+                  (r.port === undefined || r.port === port.name || r.port === port.containerPort),
+              )) &&
+            (rule.from === undefined ||
+              rule.from.length === 0 ||
+              rule.from.some(
+                (peer) =>
+                  peer.podSelector !== undefined &&
+                  peer.namespaceSelector === undefined &&
+                  peer.ipBlock === undefined &&
+                  matches(peer.podSelector, w.labels),
+              )),
+        ),
+      );
+      if (!admitted) {
+        problems.push(
+          `${w.kind} ${w.name} calls ${name} (${variable}), and no NetworkPolicy lets its pods in on ${name}'s grpc port`,
+        );
+      }
+    }
+  }
   return problems;
 }
 
@@ -200,15 +317,16 @@ interface ComposeService {
 
 /**
  * The images are docker-compose.yml's (the same repository; with `tag`, also that tag, the one
- * compose gives them by default), the services listen on compose's PORT, and the greeter-client
- * runs compose's command. Both services and the stream-client Job must be rendered; the
+ * compose gives them by default), the services (and the gateway) listen on compose's PORT, and
+ * the greeter-client runs compose's command. The services, the gateway and the stream-client
+ * Job must be rendered; the
  * greeter-client Job may be left out (production leaves it out: only the stream service may
  * call the Greeter there).
  */
 export function checkCompose(objects: readonly K8sObject[], composeYaml: string, tag?: string): string[] {
   const compose = parse(composeYaml) as { services: Record<string, ComposeService> };
   const problems: string[] = [];
-  for (const name of ['greeter', 'stream', 'greeter-client', 'stream-client']) {
+  for (const name of ['greeter', 'stream', 'gateway', 'greeter-client', 'stream-client']) {
     const want = compose.services[name];
     const w = workloads(objects).find((w) => w.name === name);
     const c = w?.pod.containers[0];
@@ -226,8 +344,9 @@ export function checkCompose(objects: readonly K8sObject[], composeYaml: string,
       problems.push(`${name}: image tag ${imageTag} is not ${tag} (compose: ${composeTag})`);
     }
     const port = want.environment?.PORT;
-    if (port !== undefined && containerPortOf(c, 'grpc')?.containerPort !== Number(port)) {
-      problems.push(`${name}: the grpc containerPort is not compose's PORT ${port}`);
+    const portName = portNameOf(name);
+    if (port !== undefined && containerPortOf(c, portName)?.containerPort !== Number(port)) {
+      problems.push(`${name}: the ${portName} containerPort is not compose's PORT ${port}`);
     }
     if (name === 'greeter-client' && JSON.stringify(c.args) !== JSON.stringify(want.command)) {
       problems.push(
@@ -241,9 +360,9 @@ export function checkCompose(objects: readonly K8sObject[], composeYaml: string,
 /**
  * With TLS on (TLS_CERT_FILE set), a Deployment's container serves health in plaintext on a
  * second port, since the kubelet's gRPC probe cannot do TLS: it declares a containerPort named
- * `health`, sets HEALTH_PORT (checkEnvironment: to that port), and its three probes target it,
- * not the TLS port. In every pod, each variable naming a PEM file (FILE_VARIABLE: TLS_*,
- * GREETER_*, GRPC_*) points inside a volume the container mounts, at a key of the Secret or
+ * `health`, sets HEALTH_PORT (checkEnvironment: to that port), and its three probes (gRPC, or
+ * the gateway's HTTP ones) target it, not the TLS port. In every pod, each variable naming a PEM
+ * file (FILE_VARIABLE: TLS_*, GREETER_*, STREAM_*, GRPC_*) points inside a volume the container mounts, at a key of the Secret or
  * ConfigMap there.
  */
 export function checkTls(objects: readonly K8sObject[]): string[] {
@@ -271,12 +390,15 @@ export function checkTls(objects: readonly K8sObject[]): string[] {
               `${at}: TLS is on (TLS_CERT_FILE) and HEALTH_PORT is not set: nothing serves health in plaintext`,
             );
           }
-          for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
-            const port = c[kind]?.grpc?.port;
+          for (const kind of PROBES) {
+            const port = probePort(c[kind]);
             if (port !== undefined && containerPortOf(c, port)?.containerPort !== health.containerPort) {
               problems.push(
                 `${at}: ${kind} targets port ${port}, not the health port ${health.containerPort}: with TLS on, the kubelet's gRPC probe cannot do TLS`,
               );
+            }
+            if (c[kind]?.httpGet?.scheme === 'HTTPS') {
+              problems.push(`${at}: ${kind} is HTTPS: the health port ${health.containerPort} is plaintext`);
             }
           }
         }
@@ -409,7 +531,8 @@ export function checkAll(objects: readonly K8sObject[], composeYaml: string, tag
     ...checkProbes(objects),
     ...checkShutdown(objects),
     ...checkEnvironment(objects),
-    ...checkGreeterAddress(objects),
+    ...checkAddresses(objects),
+    ...checkNetworkPolicies(objects),
     ...checkSecurity(objects),
     ...checkTls(objects),
     ...checkSecrets(objects),

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readConfig as readGatewayConfig } from '@repo/gateway/config';
 import { readConfig as readGreeterConfig } from '@repo/greeter/config';
 import { readConfig as readStreamConfig } from '@repo/stream/config';
 
@@ -20,15 +21,40 @@ export type Reader = (env: Record<string, string | undefined>) => ServiceConfig;
 export const READERS: Record<string, Reader> = {
   greeter: readGreeterConfig,
   stream: readStreamConfig,
+  gateway: readGatewayConfig,
   // turbo gen service: readers above this line (docs/adding-a-service.md)
 };
 
 /**
- * Variables that name a PEM file: the servers' TLS_CERT_FILE, TLS_KEY_FILE and
- * TLS_CLIENT_CA_FILE, the stream service's GREETER_CA_FILE, GREETER_CERT_FILE and
- * GREETER_KEY_FILE, the CLIs' GRPC_CA_FILE, GRPC_CERT_FILE and GRPC_KEY_FILE.
+ * What a Deployment's PORT is, the name of that containerPort: `grpc` for a gRPC service; `http`
+ * for one whose port is also HTTP/1.1, for browsers and curl (the gateway: Connect, gRPC-Web
+ * and gRPC, the web page, GET /healthz and /readyz). An `http` service is probed over HTTP
+ * (checkProbes), a `grpc` one with the kubelet's gRPC probe.
  */
-export const FILE_VARIABLE = /^(TLS|GREETER|GRPC)_[A-Z0-9_]*FILE$/;
+export type PortName = 'grpc' | 'http';
+const HTTP_SERVICES: ReadonlySet<string> = new Set(['gateway']);
+
+export function portNameOf(deployment: string): PortName {
+  return HTTP_SERVICES.has(deployment) ? 'http' : 'grpc';
+}
+
+/**
+ * The backends the workloads call, by the variable that addresses them: each is a headless
+ * Service of that name, and every <NAME>_ADDR is dns:///<name>.<namespace>.svc.cluster.local:<its
+ * grpc port> (checkAddresses), so that grpc-js balances calls, not connections, over its pods.
+ */
+export const BACKENDS: Record<string, string> = {
+  GREETER_ADDR: 'greeter',
+  STREAM_ADDR: 'stream',
+};
+
+/**
+ * Variables that name a PEM file: the servers' TLS_CERT_FILE, TLS_KEY_FILE and
+ * TLS_CLIENT_CA_FILE, the stream service's and the gateway's GREETER_CA_FILE, GREETER_CERT_FILE
+ * and GREETER_KEY_FILE, the gateway's STREAM_CA_FILE, STREAM_CERT_FILE and STREAM_KEY_FILE, the
+ * CLIs' GRPC_CA_FILE, GRPC_CERT_FILE and GRPC_KEY_FILE.
+ */
+export const FILE_VARIABLE = /^(TLS|GREETER|STREAM|GRPC)_[A-Z0-9_]*FILE$/;
 
 /**
  * A service's parser run on a container's environment (environmentOf). The parser reads the
@@ -116,6 +142,8 @@ export function variablesReadBy(read: (env: Record<string, string | undefined>) 
 export const USER_SECRETS: Record<string, readonly string[]> = {
   // components/tls: the shape of cert-manager's Certificate Secrets (type kubernetes.io/tls).
   'grpc-tls': ['tls.crt', 'tls.key', 'ca.crt'],
-  // Optional: AUTH_TOKEN and GREETER_TOKEN.
+  // Optional: the Greeter's AUTH_TOKEN, and GREETER_TOKEN of its callers.
   'greeter-auth': ['token'],
+  // Optional: the gateway's AUTH_TOKEN.
+  'gateway-auth': ['token'],
 };

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   allVariants,
+  checkAddresses,
   checkAll,
   checkCompose,
   checkEnvironment,
-  checkGreeterAddress,
+  checkNetworkPolicies,
   checkProbes,
   checkSecrets,
   checkSecurity,
@@ -67,6 +68,44 @@ describe('the consistency checks', () => {
         'greeter/greeter: readinessProbe port 50052 is not a containerPort',
       ]);
     });
+    it("reports a gateway liveness probe on its gRPC Check, which follows the backends'", () => {
+      const objects = broken((find) => {
+        container(find, 'gateway').livenessProbe = { grpc: { port: 8080 } };
+      });
+      expect(checkProbes(objects)).toEqual([
+        "gateway/gateway: livenessProbe is not an httpGet of /healthz: its gRPC Check is SERVING only while every backend is, so a backend's outage would restart it",
+      ]);
+    });
+    it('reports a gateway startup probe on /readyz, and accepts a gRPC readiness probe', () => {
+      const objects = broken((find) => {
+        const c = container(find, 'gateway');
+        c.startupProbe.httpGet.path = '/readyz';
+        c.readinessProbe = { grpc: { port: 8080 } };
+      });
+      expect(checkProbes(objects)).toEqual(['gateway/gateway: startupProbe gets /readyz, not /healthz']);
+    });
+    it('reports a gateway probe on a port name the container does not declare', () => {
+      const objects = broken((find) => {
+        container(find, 'gateway').readinessProbe.httpGet.port = 'grpc';
+      });
+      expect(checkProbes(objects)).toEqual([
+        'gateway/gateway: readinessProbe port grpc is not a containerPort',
+      ]);
+    });
+    it('reports a probe with two handlers, as a patch of another kind merged onto it would make', () => {
+      const objects = broken((find) => {
+        container(find, 'gateway').livenessProbe.grpc = { port: 8080 };
+      });
+      expect(checkProbes(objects)).toEqual([
+        'gateway/gateway: livenessProbe has more than one handler (httpGet, grpc)',
+      ]);
+    });
+    it('still requires gRPC probes of the gRPC services', () => {
+      const objects = broken((find) => {
+        container(find, 'greeter').livenessProbe = { httpGet: { path: '/healthz', port: 50051 } };
+      });
+      expect(checkProbes(objects)).toEqual(['greeter/greeter: livenessProbe is not a gRPC probe']);
+    });
   });
 
   describe('shutdown', () => {
@@ -109,6 +148,32 @@ describe('the consistency checks', () => {
         'greeter/greeter: PORT 50055 is not the containerPort named grpc',
       ]);
     });
+    it('reports a gateway PORT that is not the containerPort named http', () => {
+      const objects = broken((find) => {
+        find('ConfigMap', 'gateway-config').data.PORT = '8090';
+      });
+      expect(checkEnvironment(objects)).toEqual([
+        'gateway/gateway: PORT 8090 is not the containerPort named http',
+      ]);
+    });
+    it('reports a gateway variable it does not read', () => {
+      const objects = broken((find) => {
+        find('ConfigMap', 'gateway-config').data.CORS_ORIGIN = 'https://example.com';
+      });
+      expect(checkEnvironment(objects)).toEqual(['gateway/gateway: CORS_ORIGIN is not read by the service']);
+    });
+    it('reports a gateway CORS_ORIGINS its parser rejects, and accepts one it takes', () => {
+      const bad = broken((find) => {
+        find('ConfigMap', 'gateway-config').data.CORS_ORIGINS = 'example.com';
+      });
+      expect(checkEnvironment(bad)).toEqual([
+        expect.stringMatching(/^gateway\/gateway: CORS_ORIGINS must be/),
+      ]);
+      const good = broken((find) => {
+        find('ConfigMap', 'gateway-config').data.CORS_ORIGINS = 'https://example.com';
+      });
+      expect(checkEnvironment(good)).toEqual([]);
+    });
     it('reports a ConfigMap that is not rendered', () => {
       const objects = broken((find) => {
         container(find, 'greeter').envFrom[0].configMapRef.name = 'greeter-conf';
@@ -119,27 +184,88 @@ describe('the consistency checks', () => {
     });
   });
 
-  describe('the Greeter address', () => {
+  describe("the backends' addresses", () => {
     it('reports a Greeter Service that is not headless', () => {
       const objects = broken((find) => delete find('Service', 'greeter').spec.clusterIP);
-      expect(checkGreeterAddress(objects)).toEqual(['Service greeter is not headless (clusterIP: None)']);
+      expect(checkAddresses(objects)).toEqual(['Service greeter is not headless (clusterIP: None)']);
     });
     it('reports a GREETER_ADDR in another namespace', () => {
       const objects = broken((find) => {
         find('ConfigMap', 'stream-config').data.GREETER_ADDR =
           'dns:///greeter.default.svc.cluster.local:50051';
       });
-      expect(checkGreeterAddress(objects)).toEqual([
+      expect(checkAddresses(objects)).toEqual([
         'stream/stream: GREETER_ADDR is dns:///greeter.default.svc.cluster.local:50051, not dns:///greeter.grpc-monorepo.svc.cluster.local:50051',
       ]);
+    });
+    it("reports the gateway's GREETER_ADDR in another namespace", () => {
+      const objects = broken((find) => {
+        find('ConfigMap', 'gateway-config').data.GREETER_ADDR =
+          'dns:///greeter.default.svc.cluster.local:50051';
+      });
+      expect(checkAddresses(objects)).toEqual([
+        'gateway/gateway: GREETER_ADDR is dns:///greeter.default.svc.cluster.local:50051, not dns:///greeter.grpc-monorepo.svc.cluster.local:50051',
+      ]);
+    });
+    it("reports the gateway's STREAM_ADDR without the namespace, or on another port", () => {
+      const objects = broken((find) => {
+        find('ConfigMap', 'gateway-config').data.STREAM_ADDR = 'stream:50052';
+        find('ConfigMap', 'clients-config').data.STREAM_ADDR =
+          'dns:///stream.grpc-monorepo.svc.cluster.local:50051';
+      });
+      expect(checkAddresses(objects)).toEqual([
+        'gateway/gateway: STREAM_ADDR is stream:50052, not dns:///stream.grpc-monorepo.svc.cluster.local:50052',
+        'stream-client/stream-client: STREAM_ADDR is dns:///stream.grpc-monorepo.svc.cluster.local:50051, not dns:///stream.grpc-monorepo.svc.cluster.local:50052',
+      ]);
+    });
+    it('reports a stream Service that is not headless: the gateway would balance connections, not calls', () => {
+      const objects = broken((find) => delete find('Service', 'stream').spec.clusterIP);
+      expect(checkAddresses(objects)).toEqual(['Service stream is not headless (clusterIP: None)']);
+    });
+    it('holds in the dev namespace too: the overlay replaces NAMESPACE in every address', () => {
+      const dev = render({ overlay: 'dev', components: [] });
+      const gateway = dev.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('gateway-config'));
+      expect((gateway as Any).data).toMatchObject({
+        GREETER_ADDR: 'dns:///greeter.grpc-monorepo-dev.svc.cluster.local:50051',
+        STREAM_ADDR: 'dns:///stream.grpc-monorepo-dev.svc.cluster.local:50052',
+      });
+      expect(checkAddresses(dev)).toEqual([]);
     });
     it('reports a selector that misses the Greeter pods', () => {
       const objects = broken((find) => {
         find('Service', 'greeter').spec.selector = { 'app.kubernetes.io/name': 'greeters' };
       });
-      expect(checkGreeterAddress(objects)).toEqual([
+      expect(checkAddresses(objects)).toEqual([
         "Service greeter's selector does not select the greeter pods",
       ]);
+    });
+  });
+
+  describe('network policies (prod)', () => {
+    it("reports a caller that the backend's policy does not let in: the gateway without its peer", () => {
+      const objects = broken((find) => {
+        const rule = find('NetworkPolicy', 'stream').spec.ingress[0];
+        rule.from = rule.from.filter(
+          (peer: Any) => peer.podSelector.matchLabels['app.kubernetes.io/name'] !== 'gateway',
+        );
+      });
+      expect(checkNetworkPolicies(objects)).toEqual([
+        "Deployment gateway calls stream (STREAM_ADDR), and no NetworkPolicy lets its pods in on stream's grpc port",
+      ]);
+    });
+    it('reports a rule on another port', () => {
+      const objects = broken((find) => {
+        find('NetworkPolicy', 'greeter').spec.ingress[0].ports = [{ port: 'metrics', protocol: 'TCP' }];
+      });
+      expect(checkNetworkPolicies(objects)).toEqual(
+        ['Deployment gateway', 'Deployment stream'].map(
+          (w) =>
+            `${w} calls greeter (GREETER_ADDR), and no NetworkPolicy lets its pods in on greeter's grpc port`,
+        ),
+      );
+    });
+    it('has nothing to say where no policy isolates the backends (dev)', () => {
+      expect(checkNetworkPolicies(render({ overlay: 'dev', components: [] }))).toEqual([]);
     });
   });
 
@@ -190,6 +316,13 @@ describe('the consistency checks', () => {
         'Deployment stream/stream: capabilities do not drop ALL',
       ],
       [
+        'a gateway with a writable root',
+        (f) => {
+          container(f, 'gateway').securityContext.readOnlyRootFilesystem = false;
+        },
+        'Deployment gateway/gateway: readOnlyRootFilesystem is not true',
+      ],
+      [
         'no memory limit',
         (f) => delete container(f, 'greeter').resources.limits.memory,
         'Deployment greeter/greeter: no memory limit',
@@ -216,6 +349,34 @@ describe('the consistency checks', () => {
       });
       expect(checkTls(objects)).toEqual([
         "greeter/greeter: readinessProbe targets port 50051, not the health port 8081: with TLS on, the kubelet's gRPC probe cannot do TLS",
+      ]);
+    });
+    it("reports the gateway's HTTP probe on its TLS port instead of the health port", () => {
+      const objects = tls((find) => {
+        container(find, 'gateway').livenessProbe.httpGet.port = 8080;
+      });
+      expect(checkTls(objects)).toEqual([
+        "gateway/gateway: livenessProbe targets port 8080, not the health port 8081: with TLS on, the kubelet's gRPC probe cannot do TLS",
+      ]);
+    });
+    it('reports an HTTPS probe on the plaintext health port', () => {
+      const objects = tls((find) => {
+        container(find, 'gateway').readinessProbe.httpGet.scheme = 'HTTPS';
+      });
+      expect(checkTls(objects)).toEqual([
+        'gateway/gateway: readinessProbe is HTTPS: the health port 8081 is plaintext',
+      ]);
+    });
+    it("reports the gateway's STREAM_* files: a client certificate without its key, a file outside the Secret", () => {
+      const noKey = tls((find) => delete find('ConfigMap', 'gateway-config').data.STREAM_KEY_FILE);
+      expect(checkEnvironment(noKey)).toEqual([
+        'gateway/gateway: STREAM_CERT_FILE is set, so STREAM_KEY_FILE must be too (a client certificate needs its key)',
+      ]);
+      const elsewhere = tls((find) => {
+        find('ConfigMap', 'gateway-config').data.STREAM_CA_FILE = '/etc/ssl/ca.crt';
+      });
+      expect(checkTls(elsewhere)).toEqual([
+        'gateway/gateway: STREAM_CA_FILE /etc/ssl/ca.crt is not inside a volume the container mounts',
       ]);
     });
     it('reports TLS without a health containerPort', () => {
@@ -316,6 +477,17 @@ describe('the consistency checks', () => {
       expect(checkCompose(rendered, composeYaml, 'local')).toContain(
         'greeter: image tag release is not local (compose: local)',
       );
+    });
+    it("reports a gateway image, or http port, that is not compose's", () => {
+      const objects = broken((find) => {
+        const c = container(find, 'gateway');
+        c.image = 'grpc-monorepo/gw:release';
+        c.ports[0].containerPort = 8090;
+      });
+      expect(checkCompose(objects, composeYaml)).toEqual([
+        "gateway: image grpc-monorepo/gw:release is not compose's grpc-monorepo/gateway",
+        "gateway: the http containerPort is not compose's PORT 8080",
+      ]);
     });
     it("reports a gRPC port that is not compose's", () => {
       const objects = broken((find) => {

@@ -163,7 +163,9 @@ describe('the docs', () => {
           problems.push(`${where(block)}: ${overlay} has no namespace ${namespace}`);
       }
       for (const command of commands.filter((c) => c.startsWith('kubectl'))) {
-        for (const [, kind = '', name = ''] of command.matchAll(/\b(deployment|job|secret)\/([\w-]+)/g)) {
+        for (const [, kind = '', name = ''] of command.matchAll(
+          /\b(deployment|job|secret|service)\/([\w-]+)/g,
+        )) {
           const found = objects.some((o) => o.kind.toLowerCase() === kind && o.name === name);
           if (!found && kind !== 'secret')
             problems.push(`${where(block)}: ${overlay} renders no ${kind}/${name}`);

@@ -4,8 +4,16 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Greeter } from '@repo/greeter-client';
-import { FaultRelay, type ServiceProcess, spawnService, textOfWords, within } from '@repo/test-kit';
-import { CLIENT, generateStubs, PYTHON, python, SERVER } from './support';
+import {
+  FaultRelay,
+  PYTHON,
+  python,
+  type ServiceProcess,
+  spawnService,
+  textOfWords,
+  within,
+} from '@repo/test-kit';
+import { CLIENT, generateStubs, SERVER } from './support';
 
 // gzip between grpc-js and another implementation (Python's grpcio, gRPC's C core), both ways,
 // with the bytes on the wire counted by a TCP relay in between.

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ServiceProcess, spawnService } from '@repo/test-kit';
-import { CLIENT, generateStubs, python } from './support';
+import { python, type ServiceProcess, spawnService } from '@repo/test-kit';
+import { CLIENT, generateStubs } from './support';
 
 describe('a Python grpcio helloworld client', () => {
   let stubs: string;

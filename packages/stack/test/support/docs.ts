@@ -170,6 +170,7 @@ function pnpmStandIn(): string {
  * A bash function `curl` that calls the gateway the test started (on `$DOCS_PORT_GATEWAY`)
  * where the docs name the default one, 127.0.0.1:8080; anything else goes to curl as written.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: bash's parameter expansions, for bash, not a template
 const CURL_STAND_IN = 'curl() { command curl "${@//127.0.0.1:8080/127.0.0.1:${DOCS_PORT_GATEWAY:-8080}}"; }';
 
 export interface BlockRun {

@@ -99,8 +99,8 @@ pnpm --filter @repo/stack exec jest test/services.test.ts test/demo.test.ts
 step "pnpm start serves $FULL_SERVICE"
 LOG=$WORK/start.log
 # Every service on a free port, metrics off; in a process group of its own, for Ctrl-C.
-env GREETER_PORT=0 STREAM_PORT=0 "${CONSTANT}_PORT=0" \
-  GREETER_METRICS_PORT=0 STREAM_METRICS_PORT=0 "${CONSTANT}_METRICS_PORT=0" \
+env GREETER_PORT=0 STREAM_PORT=0 GATEWAY_PORT=0 "${CONSTANT}_PORT=0" \
+  GREETER_METRICS_PORT=0 STREAM_METRICS_PORT=0 GATEWAY_METRICS_PORT=0 "${CONSTANT}_METRICS_PORT=0" \
   setsid pnpm start >"$LOG" 2>&1 &
 STACK_PID=$!
 for _ in $(seq 180); do

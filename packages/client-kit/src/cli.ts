@@ -10,7 +10,8 @@ export class UsageError extends Error {
 /**
  * Runs a CLI's main function: on failure prints one line to stderr (`greeter: UNAVAILABLE: ...`),
  * then the error's details indented, one per line (`  name: must not be empty`, `  reason:
- * NAME_EMPTY`: see describeErrorDetails), and exits 1 (2 for a usage error); on success exits 0 once the output has been flushed.
+ * NAME_EMPTY`: see describeErrorDetails), and exits 1 (2 for a usage error); on success exits 0
+ * once the output has been flushed.
  */
 export function runCli(program: string, main: (argv: string[]) => Promise<void>): void {
   // `greeter --help | head -1` closes stdout early: that is the reader's choice, not a failure.

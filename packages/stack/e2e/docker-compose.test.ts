@@ -198,7 +198,7 @@ describe('docker compose up', () => {
   });
 
   it(
-    'is scraped by Prometheus (profile observability): every greeter replica and the stream service, found through DNS',
+    'is scraped by Prometheus (profile observability): every greeter replica, the stream service and the gateway, found through DNS',
     async () => {
       // Calls to both replicas, directly and through the stream service.
       for (const port of GREETER_PORTS) {
@@ -206,15 +206,23 @@ describe('docker compose up', () => {
         expect(hello.exit).toBe(0);
       }
       await greetersBehindStream(stream, ['p1', 'p2', 'p3', 'p4']);
+      const viaGateway = await fetch(`${GATEWAY}/helloworld.Greeter/SayHello`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name":"prometheus"}',
+      });
+      expect(viaGateway.status).toBe(200);
       const greeters = await Promise.all((await compose.containers('greeter')).map((c) => addressOf(c.Name)));
       const [streamService] = await compose.containers('stream');
-      if (!streamService) throw new Error('no stream container');
+      const [gateway] = await compose.containers('gateway');
+      if (!streamService || !gateway) throw new Error('no stream or gateway container');
       const expected = [
         ...greeters.map((address) => `greeter ${address}:9464`),
         `stream ${await addressOf(streamService.Name)}:9465`,
+        `gateway ${await addressOf(gateway.Name)}:9466`,
       ].sort();
 
-      // /api/v1/targets: one target per replica (DNS A records of `greeter`), and `stream`, all up.
+      // /api/v1/targets: one target per replica (DNS A records of `greeter`), `stream` and `gateway`, all up.
       const targets = await pollUntil(
         'every replica and the stream service as healthy Prometheus targets',
         activeTargets,
@@ -246,7 +254,11 @@ describe('docker compose up', () => {
       expect(started.map(({ metric }) => `${metric.job} ${metric.instance}`).sort()).toEqual(expected);
       // The stream service may have been counted first for an earlier test's GetStream: wait for
       // the scrape that has this test's AllStreams too.
-      const wanted = ['greeter helloworld.Greeter/SayHello', 'stream stream.v1.StreamService/AllStream'];
+      const wanted = [
+        'greeter helloworld.Greeter/SayHello',
+        'stream stream.v1.StreamService/AllStream',
+        'gateway helloworld.Greeter/SayHello',
+      ];
       const methods = await pollUntil(
         'the SayHello and AllStream calls in Prometheus',
         () => query('sum by (job, grpc_method) (grpc_server_call_started_total)'),

@@ -10,6 +10,7 @@ export {
   type ServerConfig,
 } from './config';
 export {
+  BUSY_RETRY_DELAY_MS,
   invalidArgument,
   StatusError,
   type StatusErrorOptions,

@@ -1,7 +1,7 @@
 import { fromBinary, type JsonValue, type Registry, toJson } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Metadata, status } from '@grpc/grpc-js';
-import { Status } from '@repo/proto';
+import { ErrorInfo, RetryInfo, Status } from '@repo/proto';
 import { isCallError, SERVED_BY_HEADER, STATUS_DETAILS_HEADER } from '@repo/wire';
 
 /** Most details passed on from one Status: the rest are dropped. */
@@ -31,17 +31,50 @@ export function toConnectError(err: unknown, registry: Registry): ConnectError {
     try {
       error.details = Status.decode(detailsBin)
         .details.slice(0, MAX_DETAILS)
-        .map(({ typeUrl, value }) => {
-          // An Any's type URL ends in the message's full name (type.googleapis.com/google.rpc.ErrorInfo).
-          const type = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-          const debug = debugOf(registry, type, value);
-          return debug === undefined ? { type, value } : { type, value, debug };
-        });
+        // An Any's type URL ends in the message's full name (type.googleapis.com/google.rpc.ErrorInfo).
+        .map(({ typeUrl, value }) => detailOf(registry, typeUrl.slice(typeUrl.lastIndexOf('/') + 1), value));
     } catch {
       // Bytes that are not a google.rpc.Status: the code and the message still go out.
     }
   }
   return error;
+}
+
+/** What the gateway says of an error it answers itself, as the services say it of theirs. */
+export interface GatewayErrorInfo {
+  /** ErrorInfo's stable reason, the services' own for the same case: SERVER_BUSY, TOKEN_INVALID. */
+  reason: string;
+  /** ErrorInfo's domain: the called service's name, as each service names itself. */
+  domain: string;
+  /** When a retry may work: sent as a RetryInfo. */
+  retryDelayMs?: number;
+}
+
+/**
+ * An error the gateway answers itself (too busy, no token), with the details a service would
+ * send: an ErrorInfo with a stable reason and, when a retry may work, a RetryInfo. Connect puts
+ * them in its JSON error, or in `grpc-status-details-bin` for gRPC and gRPC-Web.
+ */
+export function gatewayError(
+  registry: Registry,
+  message: string,
+  code: Code,
+  { reason, domain, retryDelayMs }: GatewayErrorInfo,
+): ConnectError {
+  const error = new ConnectError(message, code);
+  const errorInfo = ErrorInfo.encode({ reason, domain, metadata: {} }).finish();
+  error.details = [detailOf(registry, 'google.rpc.ErrorInfo', errorInfo)];
+  if (retryDelayMs !== undefined) {
+    const retryDelay = { seconds: Math.floor(retryDelayMs / 1000), nanos: (retryDelayMs % 1000) * 1_000_000 };
+    error.details.push(detailOf(registry, 'google.rpc.RetryInfo', RetryInfo.encode({ retryDelay }).finish()));
+  }
+  return error;
+}
+
+/** A detail as Connect sends it: its type, its bytes, and its JSON form when the registry knows the type. */
+function detailOf(registry: Registry, type: string, value: Uint8Array) {
+  const debug = debugOf(registry, type, value);
+  return debug === undefined ? { type, value } : { type, value, debug };
 }
 
 /**

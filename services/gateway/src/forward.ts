@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { type DescMethod, fromBinary, type Message, type Registry, toBinary } from '@bufbuild/protobuf';
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
+import { Code, type ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
 import {
   type CallOptions,
   type ClientReadableStream,
@@ -11,9 +11,10 @@ import {
 } from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
 import { cancelOnAbort } from '@repo/client-kit';
+import { BUSY_RETRY_DELAY_MS } from '@repo/server-kit';
 import type { Backend } from './backends';
 import { type CallScope, REQUEST_RECORD, CallScope as Scope, type ScopeSettings } from './call-scope';
-import { headersOf, toConnectError } from './errors';
+import { gatewayError, headersOf, toConnectError } from './errors';
 import { serviceOf } from './registry';
 
 export interface ForwardOptions extends ScopeSettings {
@@ -195,7 +196,16 @@ class Forwarder {
   private enter(ctx: HandlerContext, unary: boolean): CallScope {
     const scope = new Scope(this.options, this.name, unary, ctx);
     if (this.running.count >= this.options.maxRunningCalls) {
-      const error = new ConnectError('the gateway is busy, retry later', Code.ResourceExhausted);
+      const error = gatewayError(
+        this.options.registry,
+        'the gateway is busy, retry later',
+        Code.ResourceExhausted,
+        {
+          reason: 'SERVER_BUSY',
+          domain: this.method.parent.typeName,
+          retryDelayMs: BUSY_RETRY_DELAY_MS,
+        },
+      );
       scope.end(status.RESOURCE_EXHAUSTED, error.rawMessage);
       ctx.values.get(REQUEST_RECORD).logged = true;
       throw error;

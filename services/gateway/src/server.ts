@@ -17,6 +17,7 @@ import { AUTHORIZATION_HEADER, REQUEST_ID_HEADER } from '@repo/wire';
 import type { Backend } from './backends';
 import { REQUEST_RECORD, type RequestRecord } from './call-scope';
 import { createCors } from './cors';
+import { gatewayError } from './errors';
 import { registerForwarding } from './forward';
 import { type Handler, type HttpRequest, type HttpResponse, Listener, reply } from './listener';
 import { Readiness, registerHealth } from './readiness';
@@ -87,7 +88,7 @@ export class GatewayServer implements RunnableServer {
         writeMaxBytes: options.limits.maxSendMessageBytes,
         shutdownSignal: this.stopController.signal,
         contextValues: (req) => createContextValues().set(REQUEST_RECORD, recordOf(req)),
-        requestGate: options.authToken ? authGate(options.authToken) : undefined,
+        requestGate: options.authToken ? authGate(options.authToken, options.registry) : undefined,
         fallback: (req, res) => this.fallback(req, res),
       });
     const rpc = adapter((router) => {
@@ -296,13 +297,17 @@ function sendJsonError(res: Response, httpStatus: number, code: string, message:
 }
 
 /** Ends every call but health that lacks `authorization: Bearer <token>`, before its body is read. */
-function authGate(token: string) {
+function authGate(token: string, registry: Registry) {
   const expected = Buffer.from(`Bearer ${token}`);
   return (ctx: { requestHeader: Headers; method: { parent: { typeName: string } } }) => {
-    if (ctx.method.parent.typeName === 'grpc.health.v1.Health') return;
+    const domain = ctx.method.parent.typeName;
+    if (domain === 'grpc.health.v1.Health') return;
     const given = Buffer.from(ctx.requestHeader.get(AUTHORIZATION_HEADER) ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ConnectError('missing or invalid bearer token', Code.Unauthenticated);
+      throw gatewayError(registry, 'missing or invalid bearer token', Code.Unauthenticated, {
+        reason: 'TOKEN_INVALID',
+        domain,
+      });
     }
   };
 }

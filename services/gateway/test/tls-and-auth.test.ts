@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { type ClientHttp2Session, connect } from 'node:http2';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { GreeterClient, HealthClient as GrpcHealthClient } from '@repo/proto';
 import { createDevCerts, type DevCerts, type ServiceProcess, spawnService } from '@repo/test-kit';
+import { errorDetailsOf } from '@repo/wire';
 import { GATEWAY_MAIN } from './support/stack';
 
 // The gateway with the variables every service takes: TLS_CERT_FILE and TLS_KEY_FILE (ALPN picks
@@ -105,11 +106,16 @@ describe('the gateway with TLS and AUTH_TOKEN', () => {
     for (const headers of attempts) {
       const refused = await postHttp1('/helloworld.Greeter/SayHello', '{"name":"Ada"}', headers);
       expect(refused.status).toBe(401);
-      expect(JSON.parse(refused.body)).toMatchObject({ code: 'unauthenticated' });
+      expect(JSON.parse(refused.body)).toMatchObject({
+        code: 'unauthenticated',
+        details: [
+          { type: 'google.rpc.ErrorInfo', debug: { reason: 'TOKEN_INVALID', domain: 'helloworld.Greeter' } },
+        ],
+      });
     }
   });
 
-  it('serves gRPC over TLS to a grpc-js client, health without the token', async () => {
+  it('serves gRPC over TLS to a grpc-js client, health without the token, details with a refusal', async () => {
     const tls = credentials.createSsl(ca);
     const options = { 'grpc.ssl_target_name_override': 'localhost' };
     const client = new GreeterClient(`127.0.0.1:${gateway.port}`, tls, options);
@@ -123,6 +129,17 @@ describe('the gateway with TLS and AUTH_TOKEN', () => {
         ),
       );
       expect(reply).toMatchObject({ message: 'Hello Linus' });
+      // Without the token: UNAUTHENTICATED, its ErrorInfo in grpc-status-details-bin.
+      const refused = await new Promise((resolve) =>
+        client.sayHello({ name: 'Linus' }, new Metadata(), { deadline: Date.now() + 5_000 }, (err) =>
+          resolve(err),
+        ),
+      );
+      expect(refused).toMatchObject({ code: status.UNAUTHENTICATED });
+      expect(errorDetailsOf(refused)?.errorInfo).toMatchObject({
+        reason: 'TOKEN_INVALID',
+        domain: 'helloworld.Greeter',
+      });
       const checked = await new Promise((resolve, reject) =>
         health.check({ service: '' }, new Metadata(), { deadline: Date.now() + 5_000 }, (err, r) =>
           err ? reject(err) : resolve(r),

@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
-  type Metadata,
   ResponderBuilder,
   ServerInterceptingCall,
   type ServerInterceptor,
@@ -44,16 +43,23 @@ function serviceOf(path: string): string {
 }
 
 /**
- * True when `metadata` carries exactly one `authorization: Bearer <token>` with this token.
- * Compares SHA-256 digests with `timingSafeEqual`: equal lengths whatever was sent, so that
- * neither the token's content nor its length shows in the time the comparison takes.
+ * What checks a call's `authorization` values (every one it carries) against `token`: true for
+ * exactly one `Bearer <token>`. Compares SHA-256 digests with `timingSafeEqual`: equal lengths
+ * whatever was sent, so that neither the token's content nor its length shows in the time the
+ * comparison takes. Throws (without showing it) for a token shorter than MIN_TOKEN_LENGTH.
+ * The auth interceptor and the gateway both check tokens with it.
  */
-function hasBearerToken(metadata: Metadata, expected: Buffer): boolean {
-  const values = metadata.get(AUTHORIZATION_HEADER);
-  const [value] = values;
-  if (values.length !== 1 || typeof value !== 'string') return false;
-  const presented = BEARER.exec(value)?.[1];
-  return presented !== undefined && timingSafeEqual(digest(presented), expected);
+export function createBearerCheck(token: string): (values: readonly unknown[]) => boolean {
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`a bearer token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  const expected = digest(token);
+  return (values) => {
+    const [value] = values;
+    if (values.length !== 1 || typeof value !== 'string') return false;
+    const presented = BEARER.exec(value)?.[1];
+    return presented !== undefined && timingSafeEqual(digest(presented), expected);
+  };
 }
 
 /**
@@ -65,15 +71,12 @@ function hasBearerToken(metadata: Metadata, expected: Buffer): boolean {
  * Throws (without showing it) for a token shorter than MIN_TOKEN_LENGTH.
  */
 export function createAuthInterceptor(token: string): ServerInterceptor {
-  if (token.length < MIN_TOKEN_LENGTH) {
-    throw new Error(`a bearer token must be at least ${MIN_TOKEN_LENGTH} characters`);
-  }
-  const expected = digest(token);
+  const isToken = createBearerCheck(token);
   return (methodDescriptor, call) => {
     if (PUBLIC_SERVICES.has(serviceOf(methodDescriptor.path))) return new ServerInterceptingCall(call);
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        if (!hasBearerToken(metadata, expected)) {
+        if (!isToken(metadata.get(AUTHORIZATION_HEADER))) {
           // Not calling next() holds back the metadata, the messages and the half-close: the
           // handler is never started (grpc-js starts it from these events).
           call.sendStatus(toServiceError(unauthenticated, serviceOf(methodDescriptor.path)));

@@ -246,7 +246,7 @@ class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerL
     if (this.points) recordCallEnd(this.points, code, elapsedMs / 1000, this.sentBytes, this.receivedBytes);
     const span = this.span;
     if (span) endServerSpan(span, code, details);
-    const level = levelOf(code, this.unary && elapsedMs < slowCallMs);
+    const level = callLogLevel(code, this.unary, elapsedMs, slowCallMs);
     if (!logger.isLevelEnabled(level)) return;
     const fields = {
       requestId: this.requestId,
@@ -260,7 +260,17 @@ class LoggedCall implements ServerInterceptingCallInterface, InterceptingServerL
   }
 }
 
-function levelOf(code: status, fastUnary: boolean): 'debug' | 'info' | 'warn' | 'error' {
-  if (code === status.OK) return fastUnary ? 'debug' : 'info';
+/**
+ * The level of a call's log line: debug for a unary call that ended OK within `slowCallMs`, info
+ * for any other success, error when the server failed (SERVER_FAULTS), warn for the rest. The
+ * gateway logs its calls by the same rule.
+ */
+export function callLogLevel(
+  code: status,
+  unary: boolean,
+  elapsedMs: number,
+  slowCallMs = SLOW_CALL_MS,
+): 'debug' | 'info' | 'warn' | 'error' {
+  if (code === status.OK) return unary && elapsedMs < slowCallMs ? 'debug' : 'info';
   return SERVER_FAULTS.has(code) ? 'error' : 'warn';
 }

@@ -1,4 +1,6 @@
+export { createBearerCheck, UNAUTHENTICATED_DETAILS } from './auth';
 export { forEachMessage, messagesOf, requestIdFrom, requestIdOf, signalOf } from './call-context';
+export { callLogLevel } from './call-log';
 export { endServerSpan, recordCallEnd, ServerCallTelemetry } from './call-telemetry';
 export {
   ConfigError,

@@ -6,6 +6,7 @@ export {
   encodeRpcStatus,
   errorDetailsOf,
   type FieldViolation,
+  packErrorDetails,
   type RpcStatus,
   STATUS_DETAILS_HEADER,
 } from './status-details';

@@ -34,6 +34,11 @@ export interface ErrorDetails {
 
 /** The google.rpc.Status of a failed call: the same code and message as its gRPC status, and details. */
 export function encodeRpcStatus(code: number, message: string, details: ErrorDetails): Buffer {
+  return Buffer.from(Status.encode({ code, message, details: packErrorDetails(details) }).finish());
+}
+
+/** Each detail packed in a google.protobuf.Any, as a google.rpc.Status carries them. */
+export function packErrorDetails(details: ErrorDetails): Any[] {
   const packed: Any[] = [];
   if (details.errorInfo) packed.push(pack(ERROR_INFO_TYPE, ErrorInfo.encode(details.errorInfo).finish()));
   if (details.badRequest) {
@@ -49,7 +54,7 @@ export function encodeRpcStatus(code: number, message: string, details: ErrorDet
     const retryDelay = { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
     packed.push(pack(RETRY_INFO_TYPE, RetryInfo.encode({ retryDelay }).finish()));
   }
-  return Buffer.from(Status.encode({ code, message, details: packed }).finish());
+  return packed;
 }
 
 function pack(typeUrl: string, value: Uint8Array): Any {

@@ -1,19 +1,6 @@
-import {
-  type ChannelCredentials,
-  type Client,
-  credentials,
-  Metadata,
-  type ServiceDefinition,
-} from '@grpc/grpc-js';
-import { createTelemetryInterceptor } from '@repo/client-kit';
-import {
-  GreeterClient,
-  GreeterService,
-  HealthClient,
-  HealthCheckResponse_ServingStatus as Serving,
-  StreamServiceClient,
-  StreamServiceService,
-} from '@repo/proto';
+import { type ChannelCredentials, type Client, credentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { createTelemetryInterceptor, HealthClient } from '@repo/client-kit';
+import { GreeterClient, GreeterService, StreamServiceClient, StreamServiceService } from '@repo/proto';
 import type { CallTelemetry } from '@repo/telemetry';
 import { createTlsCredentials } from '@repo/wire';
 import type { BackendConfig } from './config';
@@ -63,18 +50,17 @@ function backendOf(
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
   });
   // On the same channel as the calls it answers for (grpc-js shares a target's subchannels).
-  const health = new HealthClient(config.addr, channelCredentials);
+  const health = new HealthClient(config.addr, { credentials: channelCredentials });
   return {
     serviceName,
     definition,
     client,
     token: config.token,
     isServing: (timeoutMs) =>
-      new Promise((resolve) => {
-        health.check({ service: '' }, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, reply) =>
-          resolve(!err && reply.status === Serving.SERVING),
-        );
-      }),
+      health.check('', { timeoutMs }).then(
+        (serving) => serving === 'SERVING',
+        () => false,
+      ),
     close: () => {
       client.close();
       health.close();

@@ -11,6 +11,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
+  callLogLevel,
   endServerSpan,
   type Logger,
   recordCallEnd,
@@ -33,9 +34,6 @@ export const REQUEST_RECORD: ContextKey<RequestRecord> = createContextKey<Reques
   logged: false,
   requestId: '',
 });
-
-/** A successful unary call faster than this is logged at debug, as the services do (call-log.ts). */
-const SLOW_CALL_MS = 1_000;
 
 const HEADERS_GETTER: TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
@@ -127,14 +125,8 @@ export class CallScope {
     if (this.points) recordCallEnd(this.points, code, elapsedMs / 1000, this.sentBytes, this.receivedBytes);
     if (this.span) endServerSpan(this.span, code, details);
     const { logger } = this.settings;
-    const level =
-      code === status.OK
-        ? this.unary && elapsedMs < SLOW_CALL_MS
-          ? 'debug'
-          : 'info'
-        : code === status.INTERNAL || code === status.UNKNOWN
-          ? 'error'
-          : 'warn';
+    // As the services log theirs: a fast successful unary call at debug.
+    const level = callLogLevel(code, this.unary, elapsedMs);
     if (!logger.isLevelEnabled(level)) return;
     logger[level](
       {

@@ -1,8 +1,8 @@
 import { fromBinary, type JsonValue, type Registry, toJson } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Metadata, status } from '@grpc/grpc-js';
-import { ErrorInfo, RetryInfo, Status } from '@repo/proto';
-import { isCallError, SERVED_BY_HEADER, STATUS_DETAILS_HEADER } from '@repo/wire';
+import { type Any, Status } from '@repo/proto';
+import { isCallError, packErrorDetails, SERVED_BY_HEADER, STATUS_DETAILS_HEADER } from '@repo/wire';
 
 /** Most details passed on from one Status: the rest are dropped. */
 const MAX_DETAILS = 32;
@@ -29,10 +29,7 @@ export function toConnectError(err: unknown, registry: Registry): ConnectError {
   const [detailsBin] = metadata.get(STATUS_DETAILS_HEADER);
   if (detailsBin instanceof Buffer) {
     try {
-      error.details = Status.decode(detailsBin)
-        .details.slice(0, MAX_DETAILS)
-        // An Any's type URL ends in the message's full name (type.googleapis.com/google.rpc.ErrorInfo).
-        .map(({ typeUrl, value }) => detailOf(registry, typeUrl.slice(typeUrl.lastIndexOf('/') + 1), value));
+      error.details = detailsOf(registry, Status.decode(detailsBin).details.slice(0, MAX_DETAILS));
     } catch {
       // Bytes that are not a google.rpc.Status: the code and the message still go out.
     }
@@ -62,19 +59,27 @@ export function gatewayError(
   { reason, domain, retryDelayMs }: GatewayErrorInfo,
 ): ConnectError {
   const error = new ConnectError(message, code);
-  const errorInfo = ErrorInfo.encode({ reason, domain, metadata: {} }).finish();
-  error.details = [detailOf(registry, 'google.rpc.ErrorInfo', errorInfo)];
-  if (retryDelayMs !== undefined) {
-    const retryDelay = { seconds: Math.floor(retryDelayMs / 1000), nanos: (retryDelayMs % 1000) * 1_000_000 };
-    error.details.push(detailOf(registry, 'google.rpc.RetryInfo', RetryInfo.encode({ retryDelay }).finish()));
-  }
+  error.details = detailsOf(
+    registry,
+    packErrorDetails({
+      errorInfo: { reason, domain, metadata: {} },
+      ...(retryDelayMs !== undefined && { retryInfo: { retryDelayMs } }),
+    }),
+  );
   return error;
 }
 
-/** A detail as Connect sends it: its type, its bytes, and its JSON form when the registry knows the type. */
-function detailOf(registry: Registry, type: string, value: Uint8Array) {
-  const debug = debugOf(registry, type, value);
-  return debug === undefined ? { type, value } : { type, value, debug };
+/**
+ * Packed details as Connect sends them: each one's type (the end of its Any's type URL,
+ * type.googleapis.com/google.rpc.ErrorInfo), its bytes, and its JSON form when the registry knows
+ * the type.
+ */
+function detailsOf(registry: Registry, packed: readonly Any[]) {
+  return packed.map(({ typeUrl, value }) => {
+    const type = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+    const debug = debugOf(registry, type, value);
+    return debug === undefined ? { type, value } : { type, value, debug };
+  });
 }
 
 /**

@@ -1,15 +1,12 @@
 import { create, type Registry } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
+import { HealthCheckResponse_ServingStatus as Serving } from '@repo/proto';
 import type { Backend } from './backends';
 import { serviceOf } from './registry';
 
 /** How long one backend health check may take, and how long its answer is reused. */
 const CHECK_TIMEOUT_MS = 1_000;
 const CACHE_MS = 500;
-
-/** grpc.health.v1's ServingStatus values. */
-const SERVING = 1;
-const NOT_SERVING = 2;
 
 export interface ReadinessReport {
   ready: boolean;
@@ -69,6 +66,6 @@ export function registerHealth(router: ConnectRouter, registry: Registry, readin
     if (serving === undefined)
       throw new ConnectError(`unknown service ${JSON.stringify(service)}`, Code.NotFound);
     const ok = serving === true || (serving === 'SERVING' && report.ready);
-    return create(check.output, { status: ok ? SERVING : NOT_SERVING } as never);
+    return create(check.output, { status: ok ? Serving.SERVING : Serving.NOT_SERVING } as never);
   }) as never);
 }

@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from '@bufbuild/protobuf';
 import { Code, ConnectError, type ConnectRouter, createContextValues } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import {
+  createBearerCheck,
   type Logger,
   type RunnableServer,
   requestIdFrom,
@@ -11,6 +11,7 @@ import {
   type ServerLimits,
   type ServerTls,
   tlsModeOf,
+  UNAUTHENTICATED_DETAILS,
 } from '@repo/server-kit';
 import type { CallTelemetry } from '@repo/telemetry';
 import { AUTHORIZATION_HEADER, REQUEST_ID_HEADER } from '@repo/wire';
@@ -298,13 +299,13 @@ function sendJsonError(res: Response, httpStatus: number, code: string, message:
 
 /** Ends every call but health that lacks `authorization: Bearer <token>`, before its body is read. */
 function authGate(token: string, registry: Registry) {
-  const expected = Buffer.from(`Bearer ${token}`);
+  const isToken = createBearerCheck(token);
   return (ctx: { requestHeader: Headers; method: { parent: { typeName: string } } }) => {
     const domain = ctx.method.parent.typeName;
     if (domain === 'grpc.health.v1.Health') return;
-    const given = Buffer.from(ctx.requestHeader.get(AUTHORIZATION_HEADER) ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw gatewayError(registry, 'missing or invalid bearer token', Code.Unauthenticated, {
+    const authorization = ctx.requestHeader.get(AUTHORIZATION_HEADER);
+    if (!isToken(authorization === null ? [] : [authorization])) {
+      throw gatewayError(registry, UNAUTHENTICATED_DETAILS, Code.Unauthenticated, {
         reason: 'TOKEN_INVALID',
         domain,
       });

@@ -32,8 +32,6 @@ export type Telemetry = 'off' | 'metrics' | 'kit-tracing' | 'instrumentation-grp
 export interface Contender {
   /** The script `node` runs; resolved when asked, so a missing build fails with its path. */
   entry(): string;
-  /** Environment on top of ours: LOG_LEVEL=info for our services, their production default. */
-  env: Readonly<Record<string, string>>;
   /** Ours only: its telemetry. */
   telemetry?: Telemetry;
   /**
@@ -84,7 +82,6 @@ const oursContenders = (['greeter', 'stream'] as const).flatMap((service) =>
     `ours-${service}${VARIANTS[telemetry]}` as ContenderName,
     {
       entry: () => ours(service),
-      env: { LOG_LEVEL: 'info' },
       telemetry,
       ...(service === 'stream' && { greeter: `ours-greeter${VARIANTS[telemetry]}` as ContenderName }),
     },
@@ -93,7 +90,6 @@ const oursContenders = (['greeter', 'stream'] as const).flatMap((service) =>
 // `../dist/baselines` is the same folder from src/ (tests) and from dist/ (runtime).
 const baseline = (file: string): Contender => ({
   entry: () => join(__dirname, '..', 'dist', 'baselines', file),
-  env: {},
 });
 
 export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
@@ -170,8 +166,11 @@ export async function startServer(name: ContenderName, options: StartOptions = {
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
     PORT: '0',
-    ...contender.env,
-    ...(contender.telemetry && telemetryEnv(contender.telemetry, otlpEndpoint, await freePort())),
+    // Ours log at info, their production default.
+    ...(contender.telemetry && {
+      LOG_LEVEL: 'info',
+      ...telemetryEnv(contender.telemetry, otlpEndpoint, await freePort()),
+    }),
     ...options.env,
   };
   let companion: RunningServer | undefined;

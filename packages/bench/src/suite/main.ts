@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -87,13 +87,7 @@ function describeMachine(h2load: string | null): string {
   return `${cpu}, ${cpus().length} cores, ${memoryGiB} GiB, Linux ${release()}, Node ${process.version}, @grpc/grpc-js ${grpcJs.version}, ${h2load ?? 'no h2load'}`;
 }
 
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
+const readOr = (path: string, fallback: string) => (existsSync(path) ? readFileSync(path, 'utf8') : fallback);
 
 main().then(
   (code) => {

@@ -6,28 +6,23 @@ import type { Sample } from './scenarios';
 export const BEGIN = '<!-- bench:begin (written by `pnpm bench`: edit outside these markers) -->';
 export const END = '<!-- bench:end -->';
 
-/** Our telemetry variants, as the telemetry tables and (short) the chart name them. */
-const TELEMETRY_LABELS: Record<Telemetry, [long: string, short: string]> = {
-  off: ['(a) telemetry off (`METRICS_PORT=0`)', '(a) telemetry off'],
-  metrics: ['(b) as shipped: metrics on, tracing off', '(b) metrics (default)'],
-  'kit-tracing': ['(c) metrics + tracing by the kits, every call', '(c) + kit tracing'],
-  'instrumentation-grpc': [
-    '(d) metrics + tracing by instrumentation-grpc, every call',
-    '(d) + instr.-grpc tracing',
-  ],
-};
+/** How tables and the chart name a server; in a telemetry comparison, ours by its telemetry. */
 const LABELS: Partial<Record<ContenderName, string>> = {
   'ours-greeter': 'ours (greeter)',
   'ours-stream': 'ours (stream)',
   tutorial: 'tutorial grpc-js',
   ceiling: 'bare node:http2',
 };
-/** How tables and the chart name a server; `short`: a telemetry variant's name in the chart. */
-function labelOf(name: ContenderName, { telemetry = false, short = false } = {}): string {
+const TELEMETRY_LABELS: Record<Telemetry, string> = {
+  off: '(a) telemetry off',
+  metrics: '(b) metrics (as shipped)',
+  'kit-tracing': '(c) + kit tracing',
+  'instrumentation-grpc': '(d) + instr.-grpc tracing',
+};
+const labelOf = (name: ContenderName, telemetry = false): string => {
   const variant = CONTENDERS[name].telemetry;
-  if (telemetry && variant) return TELEMETRY_LABELS[variant][short ? 1 : 0];
-  return LABELS[name] ?? name;
-}
+  return telemetry && variant ? TELEMETRY_LABELS[variant] : (LABELS[name] ?? name);
+};
 const isOurs = (name: ContenderName) => name === 'ours-greeter' || name === 'ours-stream';
 
 const rate = (s: Sample) => s.rate;
@@ -38,42 +33,18 @@ const rss = (s: Sample) => s.serverPeakRssMb;
 /** Server CPU per unit, its companion's included (ours-stream's Greeter). */
 const totalCpu = (s: Sample) => s.serverCpuUs + (s.companionCpuUs ?? 0);
 
-/** The median of `measure`, or undefined when no sample has it. */
-function medianOrNone(
-  result: ScenarioResult,
-  name: ContenderName,
-  measure: (s: Sample) => number | undefined,
-) {
-  const value = medianOf(result, name, measure);
-  return Number.isNaN(value) ? undefined : value;
-}
-
 /**
- * Each telemetry variant's medians: its rate and CPU µs per unit (its companion's included), and
- * both over the first variant's (telemetry off); its cost per unit, CPU µs minus the first's.
+ * In a comparison of our telemetry variants: `name`'s median CPU µs per unit (its companion's
+ * included), over the first variant's (telemetry off), and its cost, that minus the first's.
  */
-export function telemetryRows(result: ScenarioResult) {
-  const base = result.scenario.servers[0] as ContenderName;
-  const [baseRate, baseCpu] = [medianOf(result, base, rate), medianOf(result, base, totalCpu)];
-  return result.scenario.servers.map((name) => {
-    const cpuUs = medianOf(result, name, totalCpu);
-    return {
-      name,
-      rate: medianOf(result, name, rate),
-      rateRatio: medianOf(result, name, rate) / baseRate,
-      p50: result.scenario.latency ? medianOrNone(result, name, p50) : undefined,
-      cpuUs,
-      companionCpuUs: medianOrNone(result, name, (s) => s.companionCpuUs),
-      cpuRatio: cpuUs / baseCpu,
-      costUs: cpuUs - baseCpu,
-      spansPerUnit: medianOrNone(result, name, (s) => s.spansPerUnit),
-      peakRssMb: medianOf(result, name, rss),
-    };
-  });
+export function telemetryCost(result: ScenarioResult, name: ContenderName) {
+  const cpuUs = medianOf(result, name, totalCpu);
+  const baseUs = medianOf(result, result.scenario.servers[0] as ContenderName, totalCpu);
+  return { cpuUs, ratio: cpuUs / baseUs, costUs: cpuUs - baseUs };
 }
 
 const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)} ×` : 'n/a');
-const orNa = (value: number | undefined) => (value === undefined ? 'n/a' : formatValue(value));
+const orNa = (value: number) => (Number.isNaN(value) ? 'n/a' : formatValue(value));
 const signed = (value: number) =>
   Number.isFinite(value) ? `${value >= 0 ? '+' : '−'}${formatValue(Math.abs(value))}` : 'n/a';
 
@@ -125,36 +96,41 @@ function scenarioTable(result: ScenarioResult): string[] {
   ];
 }
 
-type TelemetryRow = ReturnType<typeof telemetryRows>[number];
-
 /** Our telemetry variants, each against the first (telemetry off). */
 function telemetryTable(result: ScenarioResult): string[] {
-  const rows = telemetryRows(result);
+  const { servers, title, latency } = result.scenario;
   const unit = result.scenario.unit === 'calls/s' ? 'call' : 'message';
-  const hasCompanion = rows.some((row) => row.companionCpuUs !== undefined);
+  const median = (name: ContenderName, measure: (s: Sample) => number | undefined) =>
+    medianOf(result, name, measure);
+  const greeterCpu = (name: ContenderName) => median(name, (s) => s.companionCpuUs);
+  const spans = (name: ContenderName) => median(name, (s) => s.spansPerUnit);
+  const hasCompanion = servers.some((name) => !Number.isNaN(greeterCpu(name)));
   /** A cell left empty on the first row, the variant the others are compared with. */
-  const vsFirst = (cell: (row: TelemetryRow) => string) => (row: TelemetryRow, index: number) =>
-    index === 0 ? '' : cell(row);
+  const vsFirst = (cell: (name: ContenderName) => string) => (name: ContenderName, index: number) =>
+    index === 0 ? '' : cell(name);
   return [
-    ...table<TelemetryRow>(result.scenario.title, rows, [
-      ['ours', (row) => labelOf(row.name, { telemetry: true })],
-      [result.scenario.unit, (row) => formatValue(row.rate)],
-      ['÷ (a)', vsFirst((row) => x(row.rateRatio))],
-      result.scenario.latency && ['p50 µs', (row) => orNa(row.p50)],
-      hasCompanion && [`stream CPU µs per ${unit}`, (row) => formatValue(medianOf(result, row.name, cpu))],
-      hasCompanion && [`greeter CPU µs per ${unit}`, (row) => orNa(row.companionCpuUs)],
-      [hasCompanion ? `both, µs per ${unit}` : `server CPU µs per ${unit}`, (row) => formatValue(row.cpuUs)],
-      ['÷ (a)', vsFirst((row) => x(row.cpuRatio))],
-      [`cost per ${unit}, µs`, vsFirst((row) => signed(row.costUs))],
-      [`spans exported per ${unit}`, (row) => row.spansPerUnit?.toFixed(2) ?? ''],
-      ['peak RSS MB', (row) => formatValue(row.peakRssMb)],
+    ...table(title, servers, [
+      ['ours', (name) => labelOf(name, true)],
+      [result.scenario.unit, (name) => formatValue(median(name, rate))],
+      ['÷ (a)', vsFirst((name) => x(median(name, rate) / median(servers[0] as ContenderName, rate)))],
+      latency && ['p50 µs', (name) => orNa(median(name, p50))],
+      hasCompanion && [`stream CPU µs per ${unit}`, (name) => formatValue(median(name, cpu))],
+      hasCompanion && [`greeter CPU µs per ${unit}`, (name) => orNa(greeterCpu(name))],
+      [
+        hasCompanion ? `both, µs per ${unit}` : `server CPU µs per ${unit}`,
+        (name) => formatValue(telemetryCost(result, name).cpuUs),
+      ],
+      ['÷ (a)', vsFirst((name) => x(telemetryCost(result, name).ratio))],
+      [`cost per ${unit}, µs`, vsFirst((name) => signed(telemetryCost(result, name).costUs))],
+      [`spans exported per ${unit}`, (name) => (Number.isNaN(spans(name)) ? '' : spans(name).toFixed(2))],
+      ['peak RSS MB', (name) => formatValue(median(name, rss))],
       [
         `CPU µs per ${unit}, each run`,
-        (row) => (result.samples[row.name] ?? []).map((sample) => formatValue(totalCpu(sample))).join(', '),
+        (name) => (result.samples[name] ?? []).map((sample) => formatValue(totalCpu(sample))).join(', '),
       ],
     ]),
     `Medians of ${runsOf([result])} runs each, in the order ${roundOrder(result.scenario, 0)
-      .map((name) => labelOf(name, { telemetry: true }).slice(0, 3))
+      .map((name) => labelOf(name, true).slice(0, 3))
       .join(' ')}, the next round in reverse. Cost per ${unit}: CPU µs per ${unit} minus that of (a).${
       hasCompanion ? ' The stream service and its Greeter share one CPU.' : ''
     } ${errorsSentenceOf(result)}`,
@@ -171,15 +147,15 @@ interface Goal {
 /** The goals of the performance issue (#11), with the figures of this run. */
 export function goalsOf(suite: SuiteResult): Goal[] {
   const find = (id: string) => suite.results.find((result) => result.scenario.id === id);
-  /** A median of ours in scenario `id`; NaN when it was not measured. */
-  const ours = (id: string, measure: (s: Sample) => number | undefined) => {
+  /** The median of `measure` for `name` (ours, the first server, unless told) in scenario `id`; NaN if not run. */
+  const of = (id: string, measure: (s: Sample) => number | undefined, name?: ContenderName) => {
     const result = find(id);
-    return result ? medianOf(result, result.scenario.servers[0] as ContenderName, measure) : Number.NaN;
+    return result
+      ? medianOf(result, name ?? (result.scenario.servers[0] as ContenderName), measure)
+      : Number.NaN;
   };
-  const vsTutorial = (id: string, measure: (s: Sample) => number | undefined) => {
-    const result = find(id);
-    return result ? ours(id, measure) / medianOf(result, 'tutorial', measure) : Number.NaN;
-  };
+  const vsTutorial = (id: string, measure: (s: Sample) => number | undefined) =>
+    of(id, measure) / of(id, measure, 'tutorial');
   const [t, l50, l99] = [
     vsTutorial('unary-throughput', rate),
     vsTutorial('unary-latency', p50),
@@ -190,16 +166,15 @@ export function goalsOf(suite: SuiteResult): Goal[] {
     vsTutorial('put-stream', rate),
     vsTutorial('unary-throughput', rss),
   ];
-  const [manyRate, manyP50] = [ours('all-stream-throughput', rate), ours('all-stream-throughput', p50)];
-  const [hopP50, hopRate] = [ours('all-stream-latency', p50), ours('all-stream-latency', rate)];
-  const hop = hopP50 - ours('unary-latency', p50);
+  const [manyRate, manyP50] = [of('all-stream-throughput', rate), of('all-stream-throughput', p50)];
+  const [hopP50, hopRate] = [of('all-stream-latency', p50), of('all-stream-latency', rate)];
+  const hop = hopP50 - of('unary-latency', p50);
   const startupOf = (name: ContenderName) =>
     suite.startup.find((s) => s.name === name)?.medianMs ?? Number.NaN;
   const telemetry = find('telemetry-unary');
-  const costs = telemetry ? telemetryRows(telemetry) : [];
   const costOf = (name: ContenderName, what: string) => {
-    const row = costs.find((r) => r.name === name);
-    return row ? `${what} ${signed(row.costUs)} µs (${x(row.cpuRatio)})` : `${what} n/a`;
+    const { costUs, ratio } = telemetry ? telemetryCost(telemetry, name) : { costUs: Number.NaN, ratio: 0 };
+    return Number.isNaN(costUs) ? `${what} n/a` : `${what} ${signed(costUs)} µs (${x(ratio)})`;
   };
   return [
     { goal: '1. unary throughput (4 × 50) ≥ 1.0 × tutorial', measured: x(t), met: t >= 1 },
@@ -301,7 +276,7 @@ export function chartPanels(suite: SuiteResult): ChartPanel[] {
     if (!result) return [];
     const telemetry = result.scenario.telemetry ?? false;
     const bars = result.scenario.servers.map((name) => ({
-      label: labelOf(name, { telemetry, short: true }),
+      label: labelOf(name, telemetry),
       value: medianOf(result, name, measure),
       highlight: telemetry ? name === 'ours-greeter' : isOurs(name),
     }));

@@ -154,9 +154,6 @@ async function unaryThroughput(server: RunningServer, timing: Timing, useH2load:
   };
 }
 
-/** The measure of a scenario that runs our load tool once per server. */
-const byLoad = (shape: Omit<LoadOptions, 'target'>) => (server: RunningServer, timing: Timing) =>
-  load(server, timing, shape);
 /** AllStream through the Greeter hop, 4 connections × 10 streams, one message at a time. */
 const ALL_STREAM_4X10 = {
   kind: 'all-stream',
@@ -166,59 +163,51 @@ const ALL_STREAM_4X10 = {
 } as const;
 const GREETER: ContenderName[] = ['ours-greeter', 'tutorial', 'ceiling'];
 const STREAM: ContenderName[] = ['ours-stream', 'tutorial'];
-const ALL_STREAM = 'AllStream (bidi), one message at a time';
+const HOP = 'ours calls the Greeter per message';
 
 /** Every scenario of `pnpm bench`; `useH2load` when h2load is installed. */
 export function scenarios(useH2load: boolean): Scenario[] {
   const throughput = (server: RunningServer, timing: Timing) => unaryThroughput(server, timing, useH2load);
   const tool = useH2load ? 'h2load' : 'grpc-load';
-  /** A scenario; unless told, its unit and whether its latency is reported follow from its id. */
+  /**
+   * A scenario measured by `how`: a function, or the shape of a grpc-load run (named in the title);
+   * unless told, its unit and whether its latency is reported follow from its id.
+   */
   const scenario = (
     id: string,
     title: string,
     servers: ContenderName[],
-    measure: Scenario['measure'],
+    how: Scenario['measure'] | Omit<LoadOptions, 'target'>,
     extra: Partial<Scenario> = {},
   ): Scenario => ({
     id,
-    title,
+    title: typeof how === 'function' ? title : `${title} (grpc-load)`,
     servers,
-    measure,
+    measure: typeof how === 'function' ? how : (server, timing) => load(server, timing, how),
     unit: id.includes('unary') ? 'calls/s' : 'messages/s',
     latency: id.endsWith('latency') || id.startsWith('all-stream'),
     ...extra,
   });
   return [
     scenario('unary-throughput', `Unary SayHello, 4 connections × 50 streams (${tool})`, GREETER, throughput),
-    scenario(
-      'unary-latency',
-      'Unary SayHello latency, 1 connection × 1 stream (grpc-load)',
-      GREETER,
-      byLoad({ kind: 'unary' }),
-    ),
-    scenario(
-      'get-stream',
-      'GetStream (server streaming), small messages, 1 × 1 (grpc-load)',
-      [...STREAM, 'ceiling'],
-      byLoad({ kind: 'get-stream', messagesPerCall: 10_000 }),
-    ),
-    scenario(
-      'put-stream',
-      'PutStream (client streaming), small messages, 1 × 1 (grpc-load)',
-      STREAM,
-      byLoad({ kind: 'put-stream', messagesPerCall: 10_000 }),
-    ),
-    scenario(
-      'all-stream-latency',
-      `${ALL_STREAM}, 1 × 1 (grpc-load): ours calls the Greeter per message`,
-      STREAM,
-      byLoad({ kind: 'all-stream', messagesPerCall: 1_000_000 }),
-    ),
+    scenario('unary-latency', 'Unary SayHello latency, 1 connection × 1 stream', GREETER, { kind: 'unary' }),
+    scenario('get-stream', 'GetStream (server streaming), small messages, 1 × 1', [...STREAM, 'ceiling'], {
+      kind: 'get-stream',
+      messagesPerCall: 10_000,
+    }),
+    scenario('put-stream', 'PutStream (client streaming), small messages, 1 × 1', STREAM, {
+      kind: 'put-stream',
+      messagesPerCall: 10_000,
+    }),
+    scenario('all-stream-latency', `AllStream (bidi), one message at a time, 1 × 1: ${HOP}`, STREAM, {
+      kind: 'all-stream',
+      messagesPerCall: 1_000_000,
+    }),
     scenario(
       'all-stream-throughput',
-      'AllStream (bidi), 4 connections × 10 streams (grpc-load): ours calls the Greeter per message',
+      `AllStream (bidi), 4 connections × 10 streams: ${HOP}`,
       STREAM,
-      byLoad(ALL_STREAM_4X10),
+      ALL_STREAM_4X10,
     ),
     scenario(
       'telemetry-unary',

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   type GetStreamRequest,
@@ -60,6 +61,18 @@ function itServesGetStream(clients: { stream: StreamServiceClient }) {
     expect(error).toBeUndefined();
     expect(received.map(({ index }) => index)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
     expect(received.every(({ payload }) => payload.length === 1024 * 1024)).toBe(true);
+  });
+
+  it('ends a stream cancelled while the handler waits for drain, and serves the next one', async () => {
+    // 6 GiB if it were all sent: the transport buffers fill long before, with nothing read.
+    const call = clients.stream.getStream({ text: 'x', count: 100_000, intervalMs: 0, payloadBytes: 65_536 });
+    call.on('error', () => {});
+    call.pause();
+    await setTimeout(300);
+    call.cancel();
+    const { received, error } = await getStream(clients.stream, { count: 2 });
+    expect(error).toBeUndefined();
+    expect(received).toHaveLength(2);
   });
 }
 

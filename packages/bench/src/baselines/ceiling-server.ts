@@ -12,6 +12,7 @@
 //
 // GetStream honours count, text and payload_bytes; a request with interval_ms > 0 is answered
 // UNIMPLEMENTED, since the ceiling only stands for "as fast as the client reads".
+import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 
 const GRPC_OK = '0';
@@ -67,19 +68,6 @@ function sayHello(stream: ServerHttp2Stream): void {
   });
 }
 
-/** Resolves on 'drain' or 'close', whichever comes first, leaving no listener behind. */
-function drainOrClose(stream: ServerHttp2Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
-}
-
 /**
  * The GetStreamRequest of the first message of `stream`'s body; throws on a compressed or cut
  * message. Decoded by @bufbuild/protobuf's reader, loaded on the first GetStream: once per call,
@@ -118,12 +106,15 @@ async function getStream(stream: ServerHttp2Stream): Promise<void> {
     lengthDelimited(2, text),
     lengthDelimited(3, Buffer.alloc(payloadBytes, 0x2e)),
   ]);
+  const closed = new AbortController();
+  stream.once('close', () => closed.abort());
   respondWithTrailers(stream);
   for (let index = 1; index <= count; index++) {
     if (stream.destroyed) return;
     const indexField = Buffer.from([1 * 8, ...varint(index)]);
     stream.write(Buffer.concat([prefixOf(indexField.length + rest.length), indexField]));
-    if (!stream.write(rest)) await drainOrClose(stream);
+    // Aborted when the client goes away: the rejection ends the call (see route).
+    if (!stream.write(rest)) await once(stream, 'drain', { signal: closed.signal });
   }
   if (!stream.destroyed) stream.end();
 }

@@ -9,8 +9,10 @@
 //
 // AllStream is the "no hop" baseline: it greets each name itself, whereas our stream service
 // asks helloworld.Greeter over the network for every message.
+import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
@@ -46,28 +48,21 @@ function sayHello(
 
 async function getStream(call: grpc.ServerWritableStream<GetStreamRequest, unknown>): Promise<void> {
   const { text, count, interval_ms, payload_bytes } = call.request;
-  let cancelled = false;
-  call.on('cancelled', () => {
-    cancelled = true;
-  });
+  const cancelled = new AbortController();
+  call.on('cancelled', () => cancelled.abort());
+  const { signal } = cancelled;
   const payload = Buffer.alloc(payload_bytes, 0x2e);
-  for (let index = 1; index <= count && !cancelled; index++) {
-    if (index > 1 && interval_ms > 0) await new Promise((resolve) => setTimeout(resolve, interval_ms));
-    if (cancelled) return;
-    // A careful tutorial respects backpressure: a slow reader must not make us buffer everything.
-    if (!call.write({ index, text, payload })) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          call.off('drain', done);
-          call.off('cancelled', done);
-          resolve();
-        };
-        call.on('drain', done);
-        call.on('cancelled', done);
-      });
+  try {
+    for (let index = 1; index <= count; index++) {
+      if (index > 1 && interval_ms > 0) await setTimeout(interval_ms, undefined, { signal });
+      signal.throwIfAborted();
+      // A careful tutorial respects backpressure: a slow reader must not make us buffer everything.
+      if (!call.write({ index, text, payload })) await once(call, 'drain', { signal });
     }
+    call.end();
+  } catch {
+    // Cancelled by the client: nothing more to send.
   }
-  if (!cancelled) call.end();
 }
 
 const FIRST_TEXTS = 3;

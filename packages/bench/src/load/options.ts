@@ -51,13 +51,7 @@ export interface ProcessWindow {
 }
 
 /** Latency quantiles, mean and maximum, in microseconds. */
-export interface LatencySummary {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+export type LatencySummary = Record<'p50' | 'p90' | 'p99' | 'max' | 'mean', number>;
 
 export interface LoadResult extends Omit<LoadSettings, 'durationMs' | 'warmupMs' | 'pids'> {
   /** Length of the measured window, in seconds. */

@@ -1,22 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import {
-  type CallOptions,
-  type Client,
-  type ClientDuplexStream,
-  type ClientReadableStream,
-  type ClientWritableStream,
-  type ServiceError,
-  type StatusObject,
-  status,
-} from '@grpc/grpc-js';
-import {
-  type AllStreamResponse,
-  type GetStreamResponse,
-  GreeterService,
-  type HelloReply,
-  type PutStreamResponse,
-  StreamServiceService,
-} from '@repo/proto';
+import { type CallOptions, type Client, type ServiceError, type StatusObject, status } from '@grpc/grpc-js';
+import { GreeterService, type HelloReply, type PutStreamResponse, StreamServiceService } from '@repo/proto';
 import type { LoadKind } from './options';
 import { reasonOf, type Tally } from './tally';
 
@@ -144,16 +128,10 @@ const getStream: CallKind = (worker, client, count) => {
   const request = requestSerialize({ text: TEXT, count, payloadBytes: 0, intervalMs: 0 });
   return () => {
     const { tally } = worker;
-    const call = client.makeServerStreamRequest(
-      path,
-      passThrough,
-      responseDeserialize,
-      request,
-      NO_OPTIONS,
-    ) as ClientReadableStream<GetStreamResponse>;
+    const call = client.makeServerStreamRequest(path, passThrough, responseDeserialize, request, NO_OPTIONS);
     let received = 0;
     let bad = false;
-    call.on('data', (message: GetStreamResponse) => {
+    call.on('data', (message) => {
       if (bad) return;
       received++;
       if (message.index !== received || message.text !== TEXT) {
@@ -193,7 +171,7 @@ const putStream: CallKind = (worker, client, count) => {
         if (!err && !bad) worker.tally.messagesConfirmed(count);
         worker.end(err ? err.code : status.OK, bad, worker.nanos());
       },
-    ) as ClientWritableStream<Buffer>;
+    );
     let sent = 0;
     const pump = (): void => {
       while (!finished && sent < count && !worker.wrappingUp) {
@@ -223,16 +201,11 @@ const allStream: CallKind = (worker, client, count) => {
   const expected = `Hello ${NAME}`;
   return () => {
     const { tally } = worker;
-    const call = client.makeBidiStreamRequest(
-      path,
-      passThrough,
-      responseDeserialize,
-      NO_OPTIONS,
-    ) as ClientDuplexStream<Buffer, AllStreamResponse>;
+    const call = client.makeBidiStreamRequest(path, passThrough, responseDeserialize, NO_OPTIONS);
     let received = 0;
     let bad = false;
     let sentAt = performance.now();
-    call.on('data', (reply: AllStreamResponse) => {
+    call.on('data', (reply) => {
       if (bad) return;
       if (reply.message !== expected || received === count) {
         bad = true;

@@ -105,14 +105,16 @@ const OTEL_GRPC_PRELOAD = join(__dirname, '..', 'dist', 'otel-grpc-preload.js');
 const tracesOf = (telemetry: Telemetry | undefined) =>
   telemetry === 'kit-tracing' || telemetry === 'instrumentation-grpc';
 
-/** The environment that gives one of our services `telemetry`: spans to `otlpEndpoint`, `/metrics` on `metricsPort`. */
+/**
+ * The environment of one of our services with `telemetry`: spans to `otlpEndpoint`, `/metrics`
+ * on `metricsPort`, and logs at info, their production default.
+ */
 function telemetryEnv(
   telemetry: Telemetry,
   otlpEndpoint: string | undefined,
   metricsPort: number,
 ): Record<string, string> {
-  if (telemetry === 'off') return { METRICS_PORT: '0' };
-  const env = { METRICS_PORT: String(metricsPort) };
+  const env = { LOG_LEVEL: 'info', METRICS_PORT: telemetry === 'off' ? '0' : String(metricsPort) };
   if (!tracesOf(telemetry)) return env;
   if (!otlpEndpoint) throw new Error(`telemetry ${telemetry} needs an OTLP endpoint`);
   if (telemetry === 'instrumentation-grpc') return { ...env, BENCH_OTEL_GRPC_ENDPOINT: otlpEndpoint };
@@ -166,11 +168,7 @@ export async function startServer(name: ContenderName, options: StartOptions = {
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
     PORT: '0',
-    // Ours log at info, their production default.
-    ...(contender.telemetry && {
-      LOG_LEVEL: 'info',
-      ...telemetryEnv(contender.telemetry, otlpEndpoint, await freePort()),
-    }),
+    ...(contender.telemetry && telemetryEnv(contender.telemetry, otlpEndpoint, await freePort())),
     ...options.env,
   };
   let companion: RunningServer | undefined;

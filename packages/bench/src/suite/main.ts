@@ -40,16 +40,13 @@ async function main(): Promise<number> {
   if (await hasTaskset()) {
     await run('taskset', ['--all-tasks', '--cpu-list', '--pid', String(LOAD_CPU), String(process.pid)]);
   }
-  const preset = values.quick ? QUICK : FULL;
   const out = values.out ?? (values.quick ? mkdtempSync(join(tmpdir(), 'bench-')) : ROOT);
   const command = values.quick ? 'pnpm bench --quick' : 'pnpm bench';
 
   const h2load = await h2loadVersion();
   const suite = await runSuite({
+    ...(values.quick ? QUICK : FULL),
     scenarios: scenarios(h2load !== null),
-    timing: preset,
-    repeats: preset.repeats,
-    startupRuns: preset.startupRuns,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
 

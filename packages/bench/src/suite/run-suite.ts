@@ -1,9 +1,8 @@
 import { type ContenderName, measureStartup, median, type StartupResult, startServer } from '../servers';
 import { LOAD_CPU, type Sample, type Scenario, SERVER_CPU, type Timing } from './scenarios';
 
-export interface SuiteOptions {
+export interface SuiteOptions extends Timing {
   scenarios: Scenario[];
-  timing: Timing;
   /** Rounds of every scenario; within a round the servers alternate, ours first in odd rounds. */
   repeats: number;
   /** Start-up runs per server (median reported). */
@@ -42,7 +41,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         if (server.pinnedCpu === null) pinned = false;
         let sample: Sample;
         try {
-          sample = await result.scenario.measure(server, options.timing);
+          sample = await result.scenario.measure(server, options);
         } finally {
           await server.stop();
         }

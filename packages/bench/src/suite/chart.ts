@@ -38,7 +38,7 @@ function chartSpec(title: string, panels: ChartPanel[]): TopLevelSpec {
           type: 'nominal',
           sort: null,
           title: null,
-          axis: { minExtent: 200, labelLimit: 200 },
+          axis: { minExtent: 220, labelLimit: 220 },
         },
         x: { field: 'value', type: 'quantitative', axis: null },
       },

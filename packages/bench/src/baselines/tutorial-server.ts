@@ -60,8 +60,9 @@ async function getStream(call: grpc.ServerWritableStream<GetStreamRequest, unkno
       if (!call.write({ index, text, payload })) await once(call, 'drain', { signal });
     }
     call.end();
-  } catch {
-    // Cancelled by the client: nothing more to send.
+  } catch (err: unknown) {
+    // Cancelled by the client: nothing more to send. Anything else is a bug, and is not hidden.
+    if (!signal.aborted) throw err;
   }
 }
 

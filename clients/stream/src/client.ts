@@ -34,12 +34,7 @@ export interface StreamClientOptions {
   target?: string;
   /** Insecure by default. */
   credentials?: ChannelCredentials;
-  /**
-   * Compress every request message (`gzip` or `deflate`; default none): see compressionOptions
-   * in client-kit. Worth it for large, compressible messages; a small one grows by gzip's
-   * ~20 bytes of framing. Responses arrive compressed only from a server that compresses (not
-   * a grpc-js one).
-   */
+  /** Compress every request message (default none): see Compression in client-kit. */
   compression?: Compression;
   /** grpc-js channel options, over ours. */
   channelOptions?: ChannelOptions;

@@ -1,6 +1,10 @@
 import { type ChannelOptions, compressionAlgorithms } from '@grpc/grpc-js';
 
-/** The request encodings grpc-js can send: identity (none), deflate and gzip. */
+/**
+ * The request encodings grpc-js can send: identity (none), deflate and gzip. Worth it for
+ * large, compressible messages; a small one grows by gzip's ~20 bytes of framing. Responses
+ * arrive compressed only from a server that compresses (not a grpc-js one).
+ */
 export const COMPRESSIONS = ['identity', 'deflate', 'gzip'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 

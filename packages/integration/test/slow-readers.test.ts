@@ -74,6 +74,12 @@ describe('a client that stops reading', () => {
       // Both hops connected and their code warm, so that the baseline includes them.
       expect((await drain(client.allStream(['warm', 'up']))).error).toBeUndefined();
       const baseline = (await services.stream.stats()).rss;
+      // The warm-up's two lines, written asynchronously, must be in before the count starts.
+      await waitFor(
+        'the Greeter to log the warm-up',
+        () => sayHelloLines(services.greeter).length >= 2,
+        2_000,
+      );
       const callsBefore = sayHelloLines(services.greeter).length;
       const greeterCalls = () => sayHelloLines(services.greeter).length - callsBefore;
 

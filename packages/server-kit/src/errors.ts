@@ -1,5 +1,6 @@
 import { Metadata, type ServerErrorResponse, status } from '@grpc/grpc-js';
 import { encodeRpcStatus, type FieldViolation, STATUS_DETAILS_HEADER } from '@repo/wire';
+import { sentenceOf } from './text';
 
 /** A field of a request that is wrong: which, what is wrong, and the stable reason for it. */
 export interface Violation extends FieldViolation {
@@ -74,7 +75,7 @@ export function toServiceError(err: StatusError, domain: string): ServiceErrorWi
  */
 export function invalidArgument(violation: Violation, position?: number): StatusError {
   const { field, description, reason } = violation;
-  const sentence = `${field} ${description}`;
+  const sentence = sentenceOf(violation);
   return new StatusError(status.INVALID_ARGUMENT, position ? `message ${position}: ${sentence}` : sentence, {
     reason,
     violations: [{ field, description }],

@@ -45,6 +45,8 @@ export function violation(field: string, description: string, problem: string): 
 }
 
 /** The sentence a client reads for a violation: `name must not be empty`. */
+export function sentenceOf(found: Violation): string;
+export function sentenceOf(found: Violation | undefined): string | undefined;
 export function sentenceOf(found: Violation | undefined): string | undefined {
   return found && `${found.field} ${found.description}`;
 }

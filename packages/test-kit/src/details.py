@@ -1,6 +1,6 @@
 """The error details of a failed grpcio call, one line each, for the interop clients.
 
-Copied beside the generated stubs (python-stubs.ts), which it imports: google/rpc's status_pb2
+Copied beside the generated code (python-codegen.ts), which it imports: google/rpc's status_pb2
 and error_details_pb2. grpcio-status is not needed. The lines, after the client's own
 `error <STATUS> <details>`:
   status <code> <message>          the google.rpc.Status in grpc-status-details-bin

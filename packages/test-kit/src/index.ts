@@ -23,7 +23,7 @@ export { type ProcessStats, sampleRss } from './proc';
 export { type ServiceProcess, spawnService } from './processes';
 export { type PrometheusSample, prometheusSamples } from './prometheus-text';
 export { lengthDelimitedField, varintField } from './protobuf-wire';
-export { generatePythonStubs, PYTHON, type PythonStubsOptions, python } from './python-stubs';
+export { generatePythonCode, PYTHON, type PythonCodeOptions, python } from './python-codegen';
 export { grpcRequestFields, grpcRequestHeaders, type RawOutcome, rawGrpcCall } from './raw-grpc';
 export { ReflectionClient } from './reflection';
 export { type Listenable, listenLocal, type Running } from './servers';

@@ -46,7 +46,7 @@ export class Readiness {
         (backend, i) => [backend.serviceName, answers[i] ? 'SERVING' : 'NOT_SERVING'] as const,
       ),
     );
-    return { ready: !this.stopping && answers.every(Boolean), backends };
+    return { ready: answers.every(Boolean), backends };
   }
 }
 

@@ -13,7 +13,7 @@ import {
   textOfWords,
   within,
 } from '@repo/test-kit';
-import { CLIENT, generateStubs, SERVER } from './support';
+import { CLIENT, generateHelloworldCode, SERVER } from './support';
 
 // gzip between grpc-js and another implementation (Python's grpcio, gRPC's C core), both ways,
 // with the bytes on the wire counted by a TCP relay in between.
@@ -22,19 +22,19 @@ const MiB = 1024 * KiB;
 
 jest.setTimeout(30_000);
 
-let stubs: string;
+let pyDir: string;
 
 beforeAll(async () => {
-  stubs = await generateStubs();
+  pyDir = await generateHelloworldCode();
 });
 
 afterAll(() => {
-  rmSync(stubs, { recursive: true, force: true });
+  rmSync(pyDir, { recursive: true, force: true });
 });
 
 /** The Python Greeter (greeter_server.py, gzip-compressed responses), once it listens. */
 async function startPythonServer(): Promise<{ child: ChildProcess; target: string }> {
-  const child = spawn(PYTHON, [SERVER, stubs], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(PYTHON, [SERVER, pyDir], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [line] = (await within(once(lines, 'line'), 10_000, 'the Python server to listen')) as [string];
   const port = /^listening (\d+)$/.exec(line)?.[1];
@@ -98,7 +98,7 @@ describe('a Python grpcio client that compresses its request, and our Greeter', 
   async function pythonSayHello(name: string, compression: 'identity' | 'gzip') {
     const relay = await FaultRelay.start(greeter.target);
     try {
-      const result = await python(CLIENT, stubs, relay.target, name, compression);
+      const result = await python(CLIENT, pyDir, relay.target, name, compression);
       return { ...result, up: relay.bytesToTarget };
     } finally {
       await relay.close();

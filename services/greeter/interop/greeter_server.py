@@ -1,6 +1,6 @@
 """A helloworld.Greeter server on gRPC's C core (grpcio) that compresses its responses.
 
-Usage: greeter_server.py <stubs dir>
+Usage: greeter_server.py <generated code dir>
 Listens on 127.0.0.1 on a free port, prints `listening <port>`, and serves until stdin closes.
 Every response is gzip-compressed (grpc-encoding: gzip), which a grpc-js server cannot do, so
 that our client's reading of compressed responses is tested against another implementation.

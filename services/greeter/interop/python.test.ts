@@ -1,31 +1,31 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { python, type ServiceProcess, spawnService } from '@repo/test-kit';
-import { CLIENT, generateStubs } from './support';
+import { CLIENT, generateHelloworldCode } from './support';
 
 describe('a Python grpcio helloworld client', () => {
-  let stubs: string;
+  let pyDir: string;
   let greeter: ServiceProcess;
 
   beforeAll(async () => {
-    stubs = await generateStubs();
+    pyDir = await generateHelloworldCode();
     greeter = await spawnService(join(__dirname, '..', 'dist', 'main.js'));
   });
 
   afterAll(async () => {
     await greeter?.stop();
-    rmSync(stubs, { recursive: true, force: true });
+    rmSync(pyDir, { recursive: true, force: true });
   });
 
   it('gets "Hello <name>" from our Greeter', async () => {
-    await expect(python(CLIENT, stubs, greeter.target, 'you')).resolves.toEqual({
+    await expect(python(CLIENT, pyDir, greeter.target, 'you')).resolves.toEqual({
       code: 0,
       stdout: 'Hello you\n',
     });
   });
 
   it('gets INVALID_ARGUMENT, our message, and the error details from grpc-status-details-bin for an empty name', async () => {
-    await expect(python(CLIENT, stubs, greeter.target, '')).resolves.toEqual({
+    await expect(python(CLIENT, pyDir, greeter.target, '')).resolves.toEqual({
       code: 1,
       stdout: [
         'error INVALID_ARGUMENT name must not be empty',
@@ -39,7 +39,7 @@ describe('a Python grpcio helloworld client', () => {
   });
 
   it('reads NAME_TOO_LONG and the field for a name over 256 characters', async () => {
-    const { code, stdout } = await python(CLIENT, stubs, greeter.target, 'x'.repeat(257));
+    const { code, stdout } = await python(CLIENT, pyDir, greeter.target, 'x'.repeat(257));
     expect(code).toBe(1);
     expect(stdout.split('\n').slice(2, 4)).toEqual([
       'reason NAME_TOO_LONG helloworld.Greeter',

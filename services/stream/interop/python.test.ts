@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { StreamClient } from '@repo/stream-client';
 import {
   closedAddress,
-  generatePythonStubs,
+  generatePythonCode,
   PYTHON,
   python,
   type ServiceProcess,
@@ -21,14 +21,14 @@ const PROTOS = dirname(require.resolve('@repo/protos/package.json'));
 const CLIENT = join(__dirname, 'stream_client.py');
 const STREAM_MAIN = join(__dirname, '..', 'dist', 'main.js');
 
-let stubs: string;
+let pyDir: string;
 
 beforeAll(async () => {
-  stubs = await generatePythonStubs({ protoPath: PROTOS, protos: ['stream/v1/stream.proto'] });
+  pyDir = await generatePythonCode({ protoPath: PROTOS, protos: ['stream/v1/stream.proto'] });
 });
 
 afterAll(() => {
-  rmSync(stubs, { recursive: true, force: true });
+  rmSync(pyDir, { recursive: true, force: true });
 });
 
 async function stop(service: ServiceProcess | undefined): Promise<void> {
@@ -55,7 +55,7 @@ describe('a Python grpcio client of a busy stream service (MAX_RUNNING_HANDLERS=
   });
 
   it('gets its GetStream answered when no handler is running', async () => {
-    await expect(python(CLIENT, stubs, service.target, 'get', 'hi', '2')).resolves.toEqual({
+    await expect(python(CLIENT, pyDir, service.target, 'get', 'hi', '2')).resolves.toEqual({
       code: 0,
       stdout: '1 hi\n2 hi\n',
     });
@@ -68,7 +68,7 @@ describe('a Python grpcio client of a busy stream service (MAX_RUNNING_HANDLERS=
     const iterator = long[Symbol.asyncIterator]();
     await within(iterator.next(), 5_000, 'the first message of the long stream');
     try {
-      await expect(python(CLIENT, stubs, service.target, 'get', 'hi', '1')).resolves.toEqual({
+      await expect(python(CLIENT, pyDir, service.target, 'get', 'hi', '1')).resolves.toEqual({
         code: 1,
         stdout: [
           'error RESOURCE_EXHAUSTED server busy: 1 calls running, try again later',
@@ -98,7 +98,7 @@ describe('a Python grpcio client of a stream service whose Greeter cannot be rea
   afterAll(() => stop(service));
 
   it('gets UNAVAILABLE with GREETER_UNAVAILABLE and a RetryInfo from AllStream', async () => {
-    const { code, stdout } = await python(CLIENT, stubs, service.target, 'all', 'you');
+    const { code, stdout } = await python(CLIENT, pyDir, service.target, 'all', 'you');
     expect(code).toBe(1);
     // Our message ends with grpc-js's own words for the failed connection: read, not asserted.
     const message = stdout.match(/^error UNAVAILABLE (greeter unavailable at \S+: .+)$/m)?.[1];
@@ -130,7 +130,7 @@ describe('a Python grpcio client of a stream service that shuts down (SHUTDOWN_G
 
   it('gets UNAVAILABLE with SHUTTING_DOWN and a RetryInfo at the end of its GetStream', async () => {
     // A long GetStream (100 s) from Python, read until its first message, then SIGTERM.
-    const child = spawn(PYTHON, [CLIENT, stubs, service.target, 'get', 'tick', '1000', '100'], {
+    const child = spawn(PYTHON, [CLIENT, pyDir, service.target, 'get', 'tick', '1000', '100'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const closed = once(child, 'close'); // After its stdout's last line, unlike 'exit'.

@@ -39,33 +39,33 @@ export async function python(...args: string[]): Promise<{ code: number | string
   return { code: exit, stdout: exit === 0 ? stdout : `${stdout}${stderr}` };
 }
 
-/** What to generate Python stubs of: `protos`, relative to `protoPath` (as protoc's arguments). */
-export interface PythonStubsOptions {
+/** What to generate Python code of: `protos`, relative to `protoPath` (as protoc's arguments). */
+export interface PythonCodeOptions {
   protoPath: string;
   protos: string[];
 }
 
 /**
- * Generates the Python stubs (`_pb2` and `_pb2_grpc`) of `protos` and of google/rpc's status.proto
+ * Generates the Python code (`_pb2` and `_pb2_grpc`) of `protos` and of google/rpc's status.proto
  * and error_details.proto into a new temporary directory, copies details.py (`describe_details`,
  * the error details of a failed call, one line each) beside them, and returns the directory: a
  * client puts it first on `sys.path`. The caller removes it.
  */
-export async function generatePythonStubs({ protoPath, protos }: PythonStubsOptions): Promise<string> {
-  const stubs = mkdtempSync(join(tmpdir(), 'grpc-py-'));
-  const googleRpc = copyGoogleRpcProtos(join(stubs, 'protos'));
+export async function generatePythonCode({ protoPath, protos }: PythonCodeOptions): Promise<string> {
+  const pyDir = mkdtempSync(join(tmpdir(), 'grpc-py-'));
+  const googleRpc = copyGoogleRpcProtos(join(pyDir, 'protos'));
   const generated = await python(
     '-m',
     'grpc_tools.protoc',
     `--proto_path=${protoPath}`,
     `--proto_path=${googleRpc}`,
-    `--python_out=${stubs}`,
-    `--grpc_python_out=${stubs}`,
+    `--python_out=${pyDir}`,
+    `--grpc_python_out=${pyDir}`,
     ...protos,
     'google/rpc/status.proto',
     'google/rpc/error_details.proto',
   );
   if (generated.code !== 0) throw new Error(`grpc_tools.protoc failed: ${generated.stdout}`);
-  copyFileSync(DETAILS_PY, join(stubs, 'details.py'));
-  return stubs;
+  copyFileSync(DETAILS_PY, join(pyDir, 'details.py'));
+  return pyDir;
 }
